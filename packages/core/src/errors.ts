@@ -1,0 +1,189 @@
+import { escapeHtml } from './escape.js';
+import type { Body, Environ, HeaderList, StartResponse } from './types.js';
+
+/** The reason phrases tsgi uses when it has to make up a status line. */
+export const STATUS_REASONS: Readonly<Record<number, string>> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  103: 'Early Hints',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  206: 'Partial Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * The status line for a code: `statusLine(404)` is `'404 Not Found'`.
+ * @example startResponse(statusLine(201), [['Location', '/users/1']])
+ */
+export function statusLine(status: number): string {
+  return `${status} ${STATUS_REASONS[status] ?? 'Unknown'}`;
+}
+
+/** Options of an {@link HTTPError}. */
+export interface HTTPErrorOptions {
+  /** Extra response headers: `Allow`, `Retry-After`, `WWW-Authenticate`, … */
+  headers?: HeaderList;
+  /** What caused it; logged, never sent to the client. */
+  cause?: unknown;
+  /** Show `message` to the client. Default: true below 500, false for 5xx. */
+  expose?: boolean;
+}
+
+// Lets a class instance be called: its call signature comes from this interface.
+export interface HTTPError {
+  (environ: Environ, startResponse: StartResponse): Body;
+}
+
+/**
+ * An HTTP error that is itself an app: throw it from anywhere in a request, and the
+ * server (or the error middleware) answers with it; or call it as an app directly.
+ * It renders a small HTML page, or JSON when the client prefers it (`Accept`).
+ * @example throw new HTTPError(418, "I'm a teapot");
+ * @example return new NotFound('No such user')(environ, startResponse);
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature
+export class HTTPError extends Error {
+  declare readonly status: number;
+  declare readonly headers: HeaderList;
+  declare readonly expose: boolean;
+
+  constructor(status: number, message?: string, options: HTTPErrorOptions = {}) {
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`HTTPError status must be an integer from 400 to 599, got ${status}`);
+    }
+    super(message ?? STATUS_REASONS[status] ?? 'Error', { cause: options.cause });
+    // An Error cannot be called, so the instance is a function with this class's prototype.
+    const app = ((environ: Environ, startResponse: StartResponse) =>
+      renderError(app, environ, startResponse)) as HTTPError;
+    Object.setPrototypeOf(app, new.target.prototype);
+    Object.defineProperties(app, {
+      name: { value: new.target.name, configurable: true },
+      message: { value: this.message, writable: true, configurable: true },
+      cause: { value: options.cause, writable: true, configurable: true },
+      status: { value: status, enumerable: true },
+      headers: { value: options.headers ?? [], enumerable: true },
+      expose: { value: options.expose ?? status < 500, enumerable: true },
+    });
+    Error.captureStackTrace(app, new.target);
+    // biome-ignore lint/correctness/noConstructorReturn: see above
+    return app;
+  }
+}
+
+function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const json = accept.indexOf('json');
+  if (json === -1) return false;
+  const html = accept.indexOf('text/html');
+  return html === -1 || json < html;
+}
+
+function renderError(error: HTTPError, environ: Environ, startResponse: StartResponse): Body {
+  const reason = STATUS_REASONS[error.status] ?? 'Error';
+  const message = error.expose ? error.message : reason;
+  let body: string;
+  let type: string;
+  if (prefersJson(environ.HTTP_ACCEPT)) {
+    body = JSON.stringify({ error: { status: error.status, message } });
+    type = 'application/json';
+  } else {
+    const title = `${error.status} ${escapeHtml(reason)}`;
+    body = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
+    type = 'text/html; charset=utf-8';
+  }
+  startResponse(`${error.status} ${reason}`, [
+    ['Content-Type', type],
+    ['Content-Length', String(Buffer.byteLength(body))],
+    ...error.headers,
+  ]);
+  return [body];
+}
+
+type ErrorClass<A extends unknown[]> = new (...args: A) => HTTPError;
+function named(status: number): ErrorClass<[message?: string, options?: HTTPErrorOptions]> {
+  return class extends HTTPError {
+    constructor(message?: string, options?: HTTPErrorOptions) {
+      super(status, message, options);
+    }
+  };
+}
+
+/** 400: the request is malformed. */
+export class BadRequest extends named(400) {}
+/** 401: credentials are missing or wrong; pass `WWW-Authenticate` in `headers`. */
+export class Unauthorized extends named(401) {}
+/** 403: the client may not do this. */
+export class Forbidden extends named(403) {}
+/** 404: nothing here. */
+export class NotFound extends named(404) {}
+/** 409: the request conflicts with the current state. */
+export class Conflict extends named(409) {}
+/** 413: the request body is larger than the limit. */
+export class ContentTooLarge extends named(413) {}
+/** 415: the body's media type is not one this endpoint reads. */
+export class UnsupportedMediaType extends named(415) {}
+/** 422: the body is well-formed but its content is invalid. */
+export class UnprocessableContent extends named(422) {}
+/** 429: too many requests; pass `Retry-After` in `headers`. */
+export class TooManyRequests extends named(429) {}
+/** 500: the server failed; the message is not shown to the client. */
+export class InternalServerError extends named(500) {}
+/** 502: an upstream answered badly. */
+export class BadGateway extends named(502) {}
+/** 503: try again later; pass `Retry-After` in `headers`. */
+export class ServiceUnavailable extends named(503) {}
+/** 504: an upstream did not answer in time. */
+export class GatewayTimeout extends named(504) {}
+
+/**
+ * 405: the path exists, but not for this method. Sends `Allow` with the methods that are.
+ * @example throw new MethodNotAllowed(['GET', 'HEAD']);
+ */
+export class MethodNotAllowed extends HTTPError {
+  declare readonly allowed: readonly string[];
+  constructor(allowed: readonly string[], message?: string, options: HTTPErrorOptions = {}) {
+    super(405, message, {
+      ...options,
+      headers: [['Allow', allowed.join(', ')], ...(options.headers ?? [])],
+    });
+    Object.defineProperty(this, 'allowed', { value: allowed, enumerable: true });
+  }
+}
+
+/** True when `value` is an {@link HTTPError} (also across copies of this package). */
+export function isHTTPError(value: unknown): value is HTTPError {
+  return value instanceof HTTPError;
+}
