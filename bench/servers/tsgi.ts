@@ -1,0 +1,47 @@
+/**
+ * tsgi: plain contract apps behind @tsgi/router, served by `serve` from @tsgi/core.
+ * BENCH_TABLE_SIZE sets the route table's size (10 by default, 1,000 for the scale row);
+ * BENCH_CONTEXT=1 wraps the router in `requestContext()` (AsyncLocalStorage).
+ */
+import { type App, type Middleware, requestContext, serve } from '@tsgi/core';
+import { routeParams, router } from '@tsgi/router';
+import { announce, fillerRoutes, HELLO, HOST, MIDDLEWARE_LAYERS, TEXT } from './common.js';
+
+const text =
+  (body: string): App =>
+  (_environ, startResponse) => {
+    startResponse('200 OK', [['Content-Type', TEXT]]);
+    return [body];
+  };
+
+const hello = text(HELLO);
+
+const user: App = (environ, startResponse) => {
+  const body = JSON.stringify({ id: routeParams(environ).id });
+  startResponse('200 OK', [['Content-Type', 'application/json']]);
+  return [body];
+};
+
+const echo: App = async (environ, startResponse) => {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of environ['tsgi.input']) chunks.push(chunk);
+  startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+  return [Buffer.concat(chunks)];
+};
+
+const noop: Middleware = (app) => (environ, startResponse) => app(environ, startResponse);
+const layered = Array.from({ length: MIDDLEWARE_LAYERS }, () => noop).reduceRight<App>(
+  (app, middleware) => middleware(app),
+  hello,
+);
+
+const r = router();
+for (const path of fillerRoutes()) r.get(path, text('resource'));
+r.get('/user/:id', user);
+r.get('/mw', layered);
+r.post('/echo', echo);
+r.get('/', hello);
+
+const app: App = process.env.BENCH_CONTEXT === '1' ? requestContext()(r) : r;
+const server = await serve(app, { host: HOST, port: 0 });
+announce(server.port);

@@ -1,0 +1,129 @@
+import { BadRequest, HTTPError, statusLine } from './errors.js';
+import { endToEndHeaders } from './hop-by-hop.js';
+import { targetWithinMount } from './mount-target.js';
+import type { App, Body, Environ, HeaderList } from './types.js';
+
+/** A WHATWG fetch handler: what Hono's `app.fetch`, Bun, Deno and workers call with each request. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Makes any fetch handler a tsgi app, so a Hono app (say) mounts beside tsgi apps.
+ *
+ * The handler sees itself at the root of its mount: the Request URL's path is the path
+ * *within* the mount (`PATH_INFO`, as received), so a Hono app mounted at `/hono` routes
+ * `/hono/users/1` as `/users/1`. The body streams from `tsgi.input` (read only when the
+ * handler reads it), `request.signal` follows `tsgi.signal`, and the response body streams
+ * out chunk by chunk; `close()` cancels it. Hop-by-hop headers are dropped both ways.
+ * @example
+ * const hono = new Hono().get('/hi', (c) => c.text('hi'));
+ * serve(urlMap({ '/hono': fromFetch(hono.fetch), '/': tsgiApp }));
+ */
+export function fromFetch(handler: FetchHandler): App {
+  return async (environ, startResponse) => {
+    const response = await handler(toRequest(environ));
+    const { status, statusText } = response;
+    startResponse(statusText ? `${status} ${statusText}` : statusLine(status), responseHeaders(response));
+    return response.body === null ? [] : streamBody(response.body);
+  };
+}
+
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
+
+/** The environ as a WHATWG Request whose URL is the target within the mount. */
+function toRequest(environ: Environ): Request {
+  const method = environ.REQUEST_METHOD;
+  if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') {
+    throw new HTTPError(501, `A fetch handler cannot answer ${method}`);
+  }
+  const host = environ.HTTP_HOST ?? `${environ.SERVER_NAME}:${environ.SERVER_PORT}`;
+  // a Host that is not just a host (`evil.com/x?`) would move the path: refuse it
+  if (!HOST.test(host)) throw new BadRequest('The Host header is not a valid host');
+  let url: URL;
+  try {
+    // concatenated, never resolved: a path like `//evil.com/x` must stay a path
+    url = new URL(`${environ['tsgi.url_scheme']}://${host}${targetWithinMount(environ)}`);
+  } catch {
+    throw new BadRequest('The Host header is not a valid host');
+  }
+  // tsgi.input may hold a body without Content-Length (chunked, or a Request made in code)
+  const hasBody = method !== 'GET' && method !== 'HEAD' && environ.CONTENT_LENGTH !== '0';
+  const init: RequestInit & { duplex: 'half' } = {
+    method,
+    headers: requestHeaders(environ),
+    body: hasBody ? inputStream(environ['tsgi.input']) : null,
+    signal: environ['tsgi.signal'],
+    // a streamed request body needs this (the handler may answer before reading it all)
+    duplex: 'half',
+  };
+  return new Request(url, init);
+}
+
+/** The request headers, rebuilt from `HTTP_*`, `CONTENT_TYPE` and `CONTENT_LENGTH`. */
+function requestHeaders(environ: Environ): Headers {
+  const pairs: Array<[string, string]> = [];
+  for (const key in environ) {
+    const value = environ[key];
+    if (typeof value !== 'string') continue;
+    if (key.startsWith('HTTP_')) pairs.push([key.slice(5).replaceAll('_', '-').toLowerCase(), value]);
+    else if (key === 'CONTENT_TYPE') pairs.push(['content-type', value]);
+    else if (key === 'CONTENT_LENGTH') pairs.push(['content-length', value]);
+  }
+  return new Headers(endToEndHeaders(pairs));
+}
+
+/** `tsgi.input` as a ReadableStream that pulls a chunk only when the reader wants one. */
+function inputStream(input: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  let iterator: AsyncIterator<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= input[Symbol.asyncIterator]();
+        const step = await iterator.next();
+        if (step.done) controller.close();
+        else controller.enqueue(step.value);
+      },
+      async cancel() {
+        await iterator?.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** The response headers as a tsgi header list: every `Set-Cookie` kept, hop-by-hop dropped. */
+function responseHeaders(response: Response): HeaderList {
+  const pairs: HeaderList = [];
+  for (const [name, value] of response.headers) {
+    if (name !== 'set-cookie') pairs.push([name, value]);
+  }
+  for (const cookie of response.headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
+  return endToEndHeaders(pairs);
+}
+
+/** A response body stream as a tsgi body: one chunk per read; `close()` cancels the stream. */
+function streamBody(stream: ReadableStream<Uint8Array>): Body {
+  const reader = stream.getReader();
+  let finished = false;
+  const close = async (): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    await reader.cancel();
+  };
+  const iterator: AsyncIterator<Uint8Array> = {
+    async next() {
+      if (finished) return { done: true, value: undefined };
+      const step = await reader.read();
+      if (step.done) {
+        finished = true;
+        reader.releaseLock();
+        return { done: true, value: undefined };
+      }
+      return { done: false, value: step.value };
+    },
+    async return() {
+      await close();
+      return { done: true, value: undefined };
+    },
+  };
+  return { [Symbol.asyncIterator]: () => iterator, close };
+}

@@ -1,0 +1,57 @@
+import type { ServerResponse } from 'node:http';
+import type { ResponseSink } from './run-app.js';
+import type { Chunk, HeaderList } from './types.js';
+
+/** The response side of node:http, as a {@link ResponseSink}. */
+export class NodeSink implements ResponseSink {
+  constructor(
+    private readonly res: ServerResponse,
+    readonly bodyless: boolean,
+  ) {}
+
+  sendHead(status: number, reason: string, headers: HeaderList): void {
+    // a flat [name, value, …] list: node:http takes it as is, without a per-header object
+    const flat: string[] = new Array(headers.length * 2);
+    for (let i = 0; i < headers.length; i++) {
+      const header = headers[i] as [string, string];
+      flat[2 * i] = header[0];
+      flat[2 * i + 1] = header[1];
+    }
+    this.res.writeHead(status, reason, flat);
+  }
+
+  write(chunk: Chunk): boolean {
+    return this.res.write(chunk);
+  }
+
+  drained(): Promise<void> {
+    const res = this.res;
+    if (res.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  abort(): void {
+    // Destroying the socket cuts the response short: no chunked terminator, fewer bytes than
+    // Content-Length, so the client can tell it is incomplete.
+    this.res.destroy();
+  }
+
+  onGone(listener: () => void): void {
+    const res = this.res;
+    res.once('close', () => {
+      if (!res.writableFinished) listener();
+    });
+  }
+}

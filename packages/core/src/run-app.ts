@@ -1,0 +1,325 @@
+import { HTTPError, InternalServerError } from './errors.js';
+import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
+
+/**
+ * Where a server puts a response: the only part of a server that differs between
+ * node:http, CGI, fetch and the test client. {@link runApp} does everything else.
+ */
+export interface ResponseSink {
+  /** Sends the status line and the final headers (`Content-Length` already added when known). */
+  sendHead(status: number, reason: string, headers: HeaderList): void;
+  /** Sends bytes; returns false when the consumer is full: the next chunk waits for `drained()`. */
+  write(chunk: Chunk): boolean;
+  /** Resolves when the consumer wants more (or is gone). */
+  drained(): Promise<void>;
+  /** The response is complete. */
+  end(): void;
+  /** The response is not complete: make that visible (abort the connection, error the stream). */
+  abort(error: unknown): void;
+  /** Calls `listener` once if the client goes away before the end. */
+  onGone?(listener: () => void): void;
+  /** No body bytes may be sent (a HEAD request). */
+  readonly bodyless?: boolean;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
+const STATUS = /^([1-5]\d\d) ([^\r\n\0]+)$/;
+const DIGITS = /^\d+$/;
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+/** Thrown when an app breaks the contract (the server answers 500 or aborts). */
+export class ContractError extends TypeError {
+  override name = 'ContractError';
+}
+
+function checkHeaders(headers: unknown): number {
+  if (!Array.isArray(headers)) throw new ContractError('startResponse: headers must be an array of [name, value]');
+  let contentLength = -1;
+  for (let i = 0; i < headers.length; i++) {
+    const pair: unknown = headers[i];
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new ContractError(`startResponse: header ${i} must be a [name, value] pair`);
+    }
+    const [name, value] = pair as [unknown, unknown];
+    if (typeof name !== 'string' || !TOKEN.test(name)) {
+      throw new ContractError(`startResponse: header name ${JSON.stringify(name)} is not an HTTP token`);
+    }
+    if (typeof value !== 'string' || FORBIDDEN_IN_VALUE.test(value)) {
+      throw new ContractError(`startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`);
+    }
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) {
+      throw new ContractError(`startResponse: ${name} is a hop-by-hop header; the server manages the connection`);
+    }
+    if (lower === 'content-length') {
+      if (!DIGITS.test(value)) throw new ContractError(`startResponse: Content-Length ${JSON.stringify(value)} is not a number`);
+      contentLength = Number(value);
+    }
+  }
+  return contentLength;
+}
+
+function byteLength(chunk: Chunk): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk);
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  throw new ContractError(`the body yielded a ${typeof chunk}; chunks must be Uint8Array or string`);
+}
+
+/** Status codes that never carry a body. */
+function isBodyless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+function isPromise<T>(value: unknown): value is Promise<T> {
+  return typeof (value as Promise<T> | null)?.then === 'function';
+}
+
+/** One request's response: the state behind `startResponse` and the body pump. */
+class Exchange {
+  private status = 0;
+  private reason = '';
+  private headers: HeaderList | null = null;
+  private contentLength = -1;
+  private headersSent = false;
+  private sent = 0;
+  private closed = false;
+  private done = false;
+  private gone = false;
+  private body: Body | undefined;
+  private iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
+
+  constructor(
+    private readonly environ: Environ,
+    private readonly sink: ResponseSink,
+  ) {}
+
+  readonly startResponse: StartResponse = (status, headers, error) => {
+    if (error !== undefined) {
+      if (this.headersSent) throw error;
+    } else if (this.headers !== null) {
+      throw new ContractError('startResponse called a second time without an error');
+    }
+    const match = typeof status === 'string' ? STATUS.exec(status) : null;
+    if (match === null) throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
+    this.contentLength = checkHeaders(headers);
+    this.status = Number(match[1]);
+    this.reason = match[2] as string;
+    this.headers = headers;
+    return this.write;
+  };
+
+  private readonly write: Write = (chunk) => {
+    if (this.headers === null) throw new ContractError('write() called before startResponse');
+    if (this.done) throw new ContractError('write() called after the response ended');
+    if (!this.send(chunk, undefined)) return this.sink.drained();
+  };
+
+  /** Runs the app: synchronously to the end when it can, else returns a promise. */
+  run(app: App): Promise<void> | undefined {
+    let body: Body | Promise<Body>;
+    try {
+      body = app(this.environ, this.startResponse);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (isPromise<Body>(body)) return body.then((b) => this.pump(b)).catch((error) => this.fail(error));
+    return this.pump(body);
+  }
+
+  private pump(body: Body): Promise<void> | undefined {
+    this.body = body;
+    try {
+      if (Array.isArray(body)) return this.pumpArray(body as Chunk[]);
+      if (typeof body === 'string' || body instanceof Uint8Array) {
+        throw new ContractError('the app returned a bare string or bytes; return an iterable of chunks, e.g. [text]');
+      }
+      if (typeof (body as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function') {
+        this.iterator = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
+        this.watchClient();
+        return this.pumpAsync(this.iterator).catch((error) => this.fail(error));
+      }
+      if (typeof (body as Iterable<Chunk>)?.[Symbol.iterator] !== 'function') {
+        throw new ContractError('the app returned something that is not an Iterable or AsyncIterable body');
+      }
+      this.iterator = (body as Iterable<Chunk>)[Symbol.iterator]();
+      return this.pumpSync(this.iterator as Iterator<Chunk>);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** An array: its length is known, so it goes out with Content-Length (the hello-world fast path). */
+  private pumpArray(chunks: Chunk[]): Promise<void> | undefined {
+    let total = 0;
+    for (let i = 0; i < chunks.length; i++) total += byteLength(chunks[i] as Chunk);
+    for (let i = 0; i < chunks.length; i++) {
+      if (!this.send(chunks[i] as Chunk, total) && i < chunks.length - 1) {
+        this.watchClient();
+        return this.resumeAfterDrain(() => this.pumpArrayFrom(chunks, i + 1, total));
+      }
+    }
+    this.finish(total);
+  }
+
+  private pumpArrayFrom(chunks: Chunk[], from: number, total: number): Promise<void> | undefined {
+    for (let i = from; i < chunks.length; i++) {
+      if (this.gone) return;
+      if (!this.send(chunks[i] as Chunk, total) && i < chunks.length - 1) {
+        return this.resumeAfterDrain(() => this.pumpArrayFrom(chunks, i + 1, total));
+      }
+    }
+    this.finish(total);
+  }
+
+  private pumpSync(iterator: Iterator<Chunk>): Promise<void> | undefined {
+    for (;;) {
+      if (this.gone) return;
+      const step = iterator.next();
+      if (step.done) {
+        this.iterator = undefined;
+        this.finish(undefined);
+        return;
+      }
+      if (!this.send(step.value, undefined)) {
+        this.watchClient();
+        return this.resumeAfterDrain(() => this.pumpSync(iterator));
+      }
+      if (this.done) return; // HEAD or a bodyless status: nothing more is needed
+    }
+  }
+
+  private async pumpAsync(iterator: AsyncIterator<Chunk>): Promise<void> {
+    for (;;) {
+      const step = await iterator.next();
+      if (this.gone) return;
+      if (step.done) {
+        this.iterator = undefined;
+        this.finish(undefined);
+        return;
+      }
+      if (!this.send(step.value, undefined)) await this.sink.drained();
+      if (this.done) return;
+    }
+  }
+
+  private resumeAfterDrain(next: () => Promise<void> | undefined): Promise<void> {
+    return this.sink
+      .drained()
+      .then(next)
+      .catch((error) => this.fail(error));
+  }
+
+  /**
+   * Sends one chunk, sending the headers first if they have not gone out.
+   * Returns false when the consumer is full.
+   */
+  private send(chunk: Chunk, knownLength: number | undefined): boolean {
+    const length = byteLength(chunk);
+    if (length === 0) return true; // an empty chunk does not make the headers go out
+    if (!this.headersSent) this.sendHead(knownLength);
+    if (this.done) return true;
+    this.sent += length;
+    if (this.contentLength !== -1 && this.sent > this.contentLength) {
+      throw new ContractError(`the app sent more than its Content-Length of ${this.contentLength} bytes`);
+    }
+    return this.sink.write(chunk);
+  }
+
+  private sendHead(knownLength: number | undefined): void {
+    if (this.headers === null) {
+      throw new ContractError('the app did not call startResponse before its first body chunk');
+    }
+    this.headersSent = true;
+    let headers = this.headers;
+    const bodyless = isBodyless(this.status);
+    if (!bodyless && this.contentLength === -1 && knownLength !== undefined) {
+      headers = headers.concat([['Content-Length', String(knownLength)]]);
+    }
+    this.sink.sendHead(this.status, this.reason, headers);
+    // no body bytes for HEAD, 1xx, 204, 304: stop pulling and end
+    if (bodyless || this.sink.bodyless) this.finish(knownLength);
+  }
+
+  private finish(knownLength: number | undefined): void {
+    if (this.done) return;
+    if (!this.headersSent) this.sendHead(knownLength ?? 0);
+    if (this.done) return; // sendHead finished a bodyless response
+    this.done = true;
+    if (this.contentLength > this.sent && !this.sink.bodyless && !isBodyless(this.status)) {
+      this.sink.abort(new ContractError(`the app sent ${this.sent} of its Content-Length of ${this.contentLength} bytes`));
+    } else {
+      this.sink.end();
+    }
+    this.close();
+  }
+
+  /** An error from the app: a response if headers did not go out, else an aborted one. */
+  private fail(error: unknown): void {
+    if (this.done) {
+      this.close();
+      return;
+    }
+    this.done = true;
+    this.close();
+    if (this.headersSent) {
+      this.log('error after the response started; the connection is aborted', error);
+      this.sink.abort(error);
+      return;
+    }
+    const httpError = error instanceof HTTPError ? error : new InternalServerError(undefined, { cause: error });
+    if (!(error instanceof HTTPError) || httpError.status >= 500) this.log('error before the response started', error);
+    new Exchange(this.environ, this.sink).run(httpError);
+  }
+
+  private watchClient(): void {
+    this.sink.onGone?.(() => {
+      if (this.done) return;
+      this.gone = true;
+      this.done = true;
+      this.close();
+    });
+  }
+
+  /** Returns an unfinished iterator and calls `body.close()`, exactly once. */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const iterator = this.iterator;
+    this.iterator = undefined;
+    try {
+      const returned = iterator?.return?.();
+      if (isPromise(returned)) returned.catch((error) => this.log('iterator return() failed', error));
+    } catch (error) {
+      this.log('iterator return() failed', error);
+    }
+    const body = this.body;
+    if (body === undefined || typeof body.close !== 'function') return;
+    try {
+      const closed = body.close();
+      if (isPromise(closed)) closed.catch((error) => this.log('body.close() failed', error));
+    } catch (error) {
+      this.log('body.close() failed', error);
+    }
+  }
+
+  private log(what: string, error: unknown): void {
+    const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    const { REQUEST_METHOD, SCRIPT_NAME, PATH_INFO } = this.environ;
+    this.environ['tsgi.errors'].write(`tsgi: ${REQUEST_METHOD} ${SCRIPT_NAME}${PATH_INFO}: ${what}: ${detail}\n`);
+  }
+}
+
+/**
+ * Runs an app for one request and drives its response into `sink`, under every server
+ * obligation of SPEC.md: startResponse checks, headers with the first non-empty chunk,
+ * framing, no body for HEAD/1xx/204/304, `close()` exactly once, errors before headers
+ * answered (500, or the thrown HTTPError), errors after aborting, and backpressure.
+ * Returns undefined when it finished synchronously, else a promise that never rejects.
+ * @example
+ * runApp(app, createEnviron(init), { sendHead, write, drained, end, abort });
+ */
+export function runApp(app: App, environ: Environ, sink: ResponseSink): Promise<void> | undefined {
+  return new Exchange(environ, sink).run(app);
+}

@@ -1,0 +1,160 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEnviron, stderrErrors } from './environ.js';
+import { ContentTooLarge, HTTPError } from './errors.js';
+import { NodeInput } from './node-input.js';
+import { NodeSink } from './node-sink.js';
+import { runApp } from './run-app.js';
+import type { App, ErrorStream } from './types.js';
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** Address to bind. Default `127.0.0.1`; `0.0.0.0` or `::` to accept other machines. */
+  host?: string;
+  /** Port to bind; `0` picks a free one. Default 8000. */
+  port?: number;
+  /** Print `Serving on http://HOST:PORT` once listening (to stdout, or to this function). */
+  announce?: boolean | ((line: string) => void);
+  /** Where `tsgi.errors` goes. Default: standard error. */
+  errors?: ErrorStream;
+  /** Largest request body, in bytes: a larger Content-Length is a 413 before the app runs. Default 16 MiB. */
+  maxBodySize?: number;
+  /** Largest request head (request line and headers), in bytes: larger is a 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Milliseconds an idle keep-alive connection stays open. Default 5 s. */
+  keepAliveTimeout?: number;
+  /** Milliseconds a client has to send the request head. Default 60 s. */
+  headersTimeout?: number;
+  /** Milliseconds a client has to send the whole request. Default 300 s. */
+  requestTimeout?: number;
+  /** Milliseconds `close()` waits for requests in flight before cutting them. Default 10 s. */
+  closeTimeout?: number;
+  /** Set `tsgi.multiprocess` (the cluster mode sets it). */
+  multiprocess?: boolean;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** The bound address and port. */
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port`. */
+  readonly url: string;
+  /** The underlying node:http server. */
+  readonly server: Server;
+  /** Stops accepting, lets requests in flight finish (up to `closeTimeout`), then resolves. */
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Serves a tsgi app on node:http, with keep-alive, timeouts and limits.
+ * @example
+ * const server = await serve(app, { port: 8000, announce: true });
+ * // later: await server.close();
+ */
+export async function serve(app: App, options: ServeOptions = {}): Promise<ServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const errors = options.errors ?? stderrErrors;
+  const maxBodySize = options.maxBodySize ?? 16 * MiB;
+  const multiprocess = options.multiprocess ?? false;
+  let serverPort = '';
+
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > maxBodySize) {
+      refuse(res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
+      return;
+    }
+    let environ: ReturnType<typeof createEnviron>;
+    try {
+      environ = createEnviron({
+        method: req.method as string,
+        target: req.url as string,
+        rawHeaders: req.rawHeaders,
+        input: new NodeInput(req, res, expectsContinue, maxBodySize),
+        protocol: `HTTP/${req.httpVersion}`,
+        serverName: host,
+        serverPort,
+        remoteAddr: req.socket.remoteAddress,
+        remotePort: String(req.socket.remotePort),
+        errors,
+        signal: () => clientGoneSignal(res),
+        earlyHints: (links) => res.writeEarlyHints({ link: links }),
+        multiprocess,
+      });
+    } catch (error) {
+      refuse(res, error instanceof HTTPError ? error : new HTTPError(400));
+      return;
+    }
+    runApp(app, environ, new NodeSink(res, req.method === 'HEAD'));
+  };
+
+  const server = createServer(
+    {
+      maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+      keepAliveTimeout: options.keepAliveTimeout ?? 5000,
+      headersTimeout: options.headersTimeout ?? 60_000,
+      requestTimeout: options.requestTimeout ?? 300_000,
+    },
+    (req, res) => handle(req, res, false),
+  );
+  server.on('checkContinue', (req, res) => handle(req, res, true));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  serverPort = String(address.port);
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  if (options.announce) {
+    const line = `Serving on ${url}`;
+    if (typeof options.announce === 'function') options.announce(line);
+    else console.log(line);
+  }
+  return {
+    host: address.address,
+    port: address.port,
+    url,
+    server,
+    close: () => closeGracefully(server, options.closeTimeout ?? 10_000),
+  };
+}
+
+/** An AbortSignal that fires if the client goes away before the response is complete. */
+function clientGoneSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('The client went away'));
+  });
+  return controller.signal;
+}
+
+/** Answers a request the server refuses before any app runs (bad path, body too large). */
+function refuse(res: ServerResponse, error: HTTPError): void {
+  const body = `${error.status} ${error.message}\n`;
+  res.writeHead(error.status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+function closeGracefully(server: Server, timeout: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeout);
+    timer.unref();
+    server.close((error) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,199 @@
+import {
+  compile,
+  type Key,
+  PathError,
+  parse,
+  pathToRegexp,
+  type Token,
+  type TokenData,
+} from 'path-to-regexp';
+import { decodeSegment, encodePath, escapePercent } from './encode.js';
+import type { RouteParams } from './params.js';
+
+/** Values for a URL's parameters: a `:name` takes a string or number, a `*name` an array of segments. */
+export type UrlParams = Readonly<
+  Record<string, string | number | readonly (string | number)[] | undefined | null>
+>;
+
+/** A route matches the whole path; a mount only a prefix of whole segments. */
+export type PatternKind = 'route' | 'mount';
+
+type BuildData = Record<string, string>;
+
+/**
+ * A path-to-regexp pattern compiled for the router: the regexp it matches the segment
+ * form of a path with (see segment-path.ts), and what the route index files it under.
+ */
+export class Pattern {
+  /** The pattern as written: `/users/:id`. */
+  readonly source: string;
+  /** For a pattern without parameters, the path it matches (in segment form). */
+  readonly staticPath: string | undefined;
+  /** The whole literal segments the pattern starts with: `['api', 'users']` for `/api/users/:id`. */
+  readonly segments: readonly string[];
+  readonly regexp: RegExp;
+  readonly keys: readonly Key[];
+  readonly #text: string;
+  #build: ((data: BuildData) => string) | undefined;
+
+  /** Throws a `TypeError` naming the pattern when it is malformed. */
+  constructor(source: string, kind: PatternKind) {
+    if (typeof source !== 'string')
+      throw new TypeError(`A route pattern must be a string, got ${typeof source}`);
+    if (!source.startsWith('/')) throw invalid(source, 'it must start with "/"');
+    this.source = source;
+    // a mount prefix matches whole segments: `/blog/` is `/blog`, and `/` mounts at the root
+    this.#text = kind === 'mount' ? source.replace(/\/$/, '') : source;
+    let data: TokenData;
+    try {
+      data = parse(this.#text, { encodePath: escapePercent });
+    } catch (error) {
+      throw error instanceof PathError ? invalid(source, error.message, error) : error;
+    }
+    let compiled: { regexp: RegExp; keys: Key[] };
+    try {
+      compiled = pathToRegexp(data, { end: kind === 'route', trailing: false, sensitive: true });
+    } catch (error) {
+      throw error instanceof PathError ? invalid(source, error.message, error) : error;
+    }
+    const names = new Set<string>();
+    for (const key of parameters(data.tokens)) {
+      if (names.has(key.name)) throw invalid(source, `the parameter "${key.name}" appears twice`);
+      if (kind === 'mount' && key.type === 'wildcard') {
+        throw invalid(
+          source,
+          `a mount prefix cannot end in a wildcard (*${key.name}): the mounted app gets the rest`,
+        );
+      }
+      names.add(key.name);
+    }
+    this.regexp = compiled.regexp;
+    this.keys = compiled.keys;
+    const tokens = data.tokens;
+    this.staticPath = tokens.every((token) => token.type === 'text') ? textOf(tokens) : undefined;
+    this.segments = leadingSegments(tokens);
+  }
+
+  /** The decoded parameters of a match of {@link regexp}. */
+  params(match: RegExpExecArray): RouteParams {
+    const params = Object.create(null) as Record<string, string | string[]>;
+    for (let i = 0; i < this.keys.length; i++) {
+      const value = match[i + 1];
+      if (value === undefined) continue; // an optional group that did not match
+      const key = this.keys[i]!;
+      params[key.name] = key.type === 'param' ? decodeSegment(value) : value.split('/').map(decodeSegment);
+    }
+    return params;
+  }
+
+  /**
+   * The URL path for these parameters, percent-encoded. `label` names the route in errors.
+   * Throws a `TypeError` for a missing parameter or one no URL can carry back.
+   */
+  build(values: UrlParams, label: string): string {
+    const data: BuildData = {};
+    for (const key of this.keys) {
+      const value = values[key.name];
+      if (value === undefined || value === null) continue; // compile reports it if required
+      data[key.name] =
+        key.type === 'param' ? encodeParam(value, key.name, label) : encodeWildcard(value, key.name, label);
+    }
+    if (this.#build === undefined) {
+      // literal text is encoded here; parameters were by encodeParam, hence `encode: false`
+      this.#build = compile(parse(this.#text, { encodePath }), { encode: false });
+    }
+    try {
+      return this.#build(data);
+    } catch (error) {
+      throw new TypeError(`Cannot build a URL for ${label}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+function invalid(source: string, reason: string, cause?: unknown): TypeError {
+  return new TypeError(`Invalid route pattern ${JSON.stringify(source)}: ${reason}`, { cause });
+}
+
+/** The parameters and wildcards in a pattern, each once however many ways its groups expand. */
+function parameters(tokens: readonly Token[]): Key[] {
+  return tokens.flatMap((token) =>
+    token.type === 'group' ? parameters(token.tokens) : token.type === 'text' ? [] : [token],
+  );
+}
+
+function textOf(tokens: readonly Token[]): string {
+  let text = '';
+  for (const token of tokens) if (token.type === 'text') text += token.value;
+  return text;
+}
+
+/**
+ * The literal segments a pattern starts with that are whole: ended by a `/` or by the end
+ * of the pattern, whichever way its optional groups go (a mount matches whole segments only).
+ */
+function leadingSegments(tokens: readonly Token[]): string[] {
+  const first = tokens[0];
+  if (first === undefined || first.type !== 'text') return [];
+  const parts = first.value.split('/').slice(1);
+  return continuesWithSlash(tokens.slice(1)) ? parts : parts.slice(0, -1);
+}
+
+/** True when every way `tokens` can match starts with `/` or matches nothing. */
+function continuesWithSlash(tokens: readonly Token[]): boolean {
+  const [next, ...rest] = tokens;
+  if (next === undefined) return true;
+  if (next.type === 'text') return next.value.startsWith('/');
+  if (next.type === 'group') return continuesWithSlash([...next.tokens, ...rest]) && continuesWithSlash(rest);
+  return false;
+}
+
+function encodeParam(value: unknown, name: string, label: string): string {
+  if (Array.isArray(value)) {
+    throw new TypeError(
+      `Cannot build a URL for ${label}: parameter "${name}" takes one segment, not an array`,
+    );
+  }
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new TypeError(`Cannot build a URL for ${label}: parameter "${name}" must be a string or a number`);
+  }
+  const text = String(value);
+  if (text === '') throw new TypeError(`Cannot build a URL for ${label}: parameter "${name}" is empty`);
+  return encodeSegment(text, name, label);
+}
+
+/** A wildcard's segments, each encoded, joined with `/` (compile runs with `encode: false`). */
+function encodeWildcard(value: unknown, name: string, label: string): string {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`Cannot build a URL for ${label}: wildcard "${name}" takes an array of segments`);
+  }
+  if (value.length === 0 || (value.length === 1 && value[0] === '')) {
+    throw new TypeError(`Cannot build a URL for ${label}: wildcard "${name}" is empty`);
+  }
+  return value
+    .map((segment: unknown) => {
+      if (typeof segment !== 'string' && typeof segment !== 'number') {
+        throw new TypeError(`Cannot build a URL for ${label}: wildcard "${name}" holds a ${typeof segment}`);
+      }
+      return encodeSegment(String(segment), name, label);
+    })
+    .join('/');
+}
+
+function encodeSegment(text: string, name: string, label: string): string {
+  // Clients resolve `.` and `..` (even as %2E) as dot-segments: the URL would lead elsewhere.
+  if (text === '.' || text === '..') {
+    throw new TypeError(
+      `Cannot build a URL for ${label}: parameter "${name}" cannot be "${text}" (a dot-segment)`,
+    );
+  }
+  // Servers refuse a NUL in a path (a 400): a link holding one could never be followed.
+  if (text.includes('\0'))
+    throw new TypeError(`Cannot build a URL for ${label}: parameter "${name}" holds NUL`);
+  try {
+    return encodeURIComponent(text);
+  } catch (error) {
+    throw new TypeError(`Cannot build a URL for ${label}: parameter "${name}" is not well-formed Unicode`, {
+      cause: error,
+    });
+  }
+}

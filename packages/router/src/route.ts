@@ -1,0 +1,64 @@
+import type { App } from '@tsgi/core';
+import type { Pattern } from './pattern.js';
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The order `Allow` lists methods in; others follow alphabetically.
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * A method as routes store it: upper-cased (so `r.route('get', …)` means GET), and an
+ * HTTP token. Requests are matched case-sensitively, as HTTP says.
+ */
+export function normalizeMethod(method: unknown): string {
+  if (typeof method !== 'string' || !TOKEN.test(method)) {
+    throw new TypeError(`${JSON.stringify(method)} is not an HTTP method`);
+  }
+  return method.toUpperCase();
+}
+
+/** The methods in the order an `Allow` header lists them. */
+export function sortMethods(methods: Iterable<string>): string[] {
+  return [...methods].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function rank(method: string): number {
+  const index = METHOD_ORDER.indexOf(method);
+  return index === -1 ? METHOD_ORDER.length : index;
+}
+
+/** One pattern and the apps that answer it, by method. */
+export class Route {
+  readonly kind = 'route';
+  readonly pattern: Pattern;
+  readonly #byMethod = new Map<string, App>();
+  #anyMethod: App | undefined;
+
+  constructor(pattern: Pattern) {
+    this.pattern = pattern;
+  }
+
+  /** Adds the app for a method (`undefined`: every method). Throws if one is there already. */
+  add(method: string | undefined, app: App): void {
+    if (method === undefined ? this.#anyMethod !== undefined : this.#byMethod.has(method)) {
+      const what = method ?? 'every method (all)';
+      throw new TypeError(`${what} ${this.pattern.source} is routed twice: the second app could never run`);
+    }
+    if (method === undefined) this.#anyMethod = app;
+    else this.#byMethod.set(method, app);
+  }
+
+  /** The app for a request method: its own, else GET's for HEAD, else the one for every method. */
+  appFor(method: string): App | undefined {
+    return (
+      this.#byMethod.get(method) ??
+      (method === 'HEAD' ? this.#byMethod.get('GET') : undefined) ??
+      this.#anyMethod
+    );
+  }
+
+  /** Adds the methods this route answers to `allowed` (HEAD with GET, as {@link appFor} does). */
+  addMethodsTo(allowed: Set<string>): void {
+    for (const method of this.#byMethod.keys()) allowed.add(method);
+    if (this.#byMethod.has('GET')) allowed.add('HEAD');
+  }
+}

@@ -1,0 +1,64 @@
+import {
+  type App,
+  type Body,
+  type Chunk,
+  createEnviron,
+  type Environ,
+  emptyInput,
+  type StartResponse,
+  ValidationError,
+} from '@tsgi/core';
+
+/** Marks an environ key to delete in {@link makeEnviron}. */
+export const REMOVE = Symbol('remove');
+
+/** A spec-correct environ for `GET /` (what a server builds), with keys changed or removed. */
+export function makeEnviron(changes: Record<string, unknown> = {}): Environ {
+  const environ = createEnviron({
+    method: 'GET',
+    target: '/',
+    rawHeaders: ['Host', 'localhost'],
+    input: emptyInput,
+    serverName: 'localhost',
+    serverPort: '80',
+  });
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === REMOVE) delete environ[key];
+    else environ[key] = value;
+  }
+  return environ;
+}
+
+/** A server's startResponse that accepts anything and returns a write() that does nothing. */
+export const acceptAll: StartResponse = () => () => {};
+
+/** A valid app answering `hello` as text. */
+export const hello: App = (_environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return ['hello'];
+};
+
+/** An app that starts a text response and returns `body`. */
+export function textApp(body: (environ: Environ) => Body): App {
+  return (environ, startResponse) => {
+    startResponse('200 OK', [['Content-Type', 'text/plain']]);
+    return body(environ);
+  };
+}
+
+/** The iterator of a body, sync or async, as an async iterator. */
+export function iterate(body: Body): AsyncIterator<Chunk> | Iterator<Chunk> {
+  if (Symbol.asyncIterator in body) return body[Symbol.asyncIterator]();
+  return body[Symbol.iterator]();
+}
+
+/** The ValidationError that `run` throws or rejects with; fails if it throws something else or nothing. */
+export async function violationOf(run: () => unknown): Promise<ValidationError> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError, but nothing was thrown');
+}
