@@ -14,7 +14,11 @@ import { describe, expect, it } from 'vitest';
 import { acceptAll, hello, iterate, makeEnviron, REMOVE, textApp, violationOf } from './validate-harness.js';
 
 /** Calls `validate(app)` as a server would, with this environ. */
-function callWith(changes: Record<string, unknown>, app: App = hello, startResponse: StartResponse = acceptAll) {
+function callWith(
+  changes: Record<string, unknown>,
+  app: App = hello,
+  startResponse: StartResponse = acceptAll,
+) {
   return () => validate(app)(makeEnviron(changes), startResponse);
 }
 
@@ -89,7 +93,11 @@ const cases: Record<Rule, () => unknown> = {
     return [];
   }),
   'input-chunk-type': async () => {
-    const input = { async *[Symbol.asyncIterator]() { yield 'text'; } };
+    const input = {
+      async *[Symbol.asyncIterator]() {
+        yield 'text';
+      },
+    };
     const body = await validate(async (environ, startResponse) => {
       for await (const _ of environ['tsgi.input']);
       startResponse('204 No Content', []);
@@ -97,18 +105,30 @@ const cases: Record<Rule, () => unknown> = {
     })(makeEnviron({ 'tsgi.input': input }), acceptAll);
     return body;
   },
-  'input-too-long': answer(textApp(async function* (environ) { for await (const chunk of environ['tsgi.input']) yield chunk; }), {
-    body: 'abc',
-    headers: { 'Content-Length': '2' },
-  }),
-  'input-too-short': answer(textApp(async function* (environ) { for await (const chunk of environ['tsgi.input']) yield chunk; }), {
-    body: 'a',
-    headers: { 'Content-Length': '5' },
-  }),
+  'input-too-long': answer(
+    textApp(async function* (environ) {
+      for await (const chunk of environ['tsgi.input']) yield chunk;
+    }),
+    {
+      body: 'abc',
+      headers: { 'Content-Length': '2' },
+    },
+  ),
+  'input-too-short': answer(
+    textApp(async function* (environ) {
+      for await (const chunk of environ['tsgi.input']) yield chunk;
+    }),
+    {
+      body: 'a',
+      headers: { 'Content-Length': '5' },
+    },
+  ),
   'input-after-response': answer((environ, startResponse) => {
     startResponse('204 No Content', []);
     const body: Body = [];
-    body.close = async () => { for await (const _ of environ['tsgi.input']); };
+    body.close = async () => {
+      for await (const _ of environ['tsgi.input']);
+    };
     return body;
   }),
   'errors-write-type': answer((environ, startResponse) => {
@@ -158,7 +178,12 @@ const cases: Record<Rule, () => unknown> = {
   'content-type-bodyless': answer(starting('204 No Content', text)),
   'content-length-bodyless': answer(starting('204 No Content', [['Content-Length', '0']])),
   'content-length-format': answer(starting('200 OK', [['Content-Length', '1e3']])),
-  'content-length-duplicate': answer(starting('200 OK', [['Content-Length', '1'], ['Content-Length', '1']])),
+  'content-length-duplicate': answer(
+    starting('200 OK', [
+      ['Content-Length', '1'],
+      ['Content-Length', '1'],
+    ]),
+  ),
   'start-response-twice': answer((environ, startResponse) => {
     startResponse('200 OK', text);
     return hello(environ, startResponse);
@@ -239,11 +264,14 @@ const cases: Record<Rule, () => unknown> = {
     finishValidation(environ);
   },
   'middleware-buffers': () => {
-    const buffering = (app: App): App => async (environ, startResponse) => {
-      const chunks: string[] = [];
-      for await (const chunk of (await app(environ, startResponse)) as AsyncIterable<string>) chunks.push(chunk);
-      return [chunks.join('')];
-    };
+    const buffering =
+      (app: App): App =>
+      async (environ, startResponse) => {
+        const chunks: string[] = [];
+        for await (const chunk of (await app(environ, startResponse)) as AsyncIterable<string>)
+          chunks.push(chunk);
+        return [chunks.join('')];
+      };
     return request(validate(buffering(validate(textApp(() => twoChunks())))));
   },
 };

@@ -16,6 +16,7 @@ describe('registering routes', () => {
     expect(() => r.get('/a{/:b', echo('x'))).toThrow(/Invalid route pattern "\/a\{\/:b": Unexpected end/);
     expect(() => r.get('users', echo('x'))).toThrow(/Invalid route pattern "users": it must start with "\/"/);
     expect(() => r.get('/:id/:id', echo('x'))).toThrow(/"id" appears twice/);
+    expect(() => r.get('/x/:__proto__', echo('x'))).toThrow(/cannot be named "__proto__"/);
     expect(() => r.mount('/files/*rest', echo('x'))).toThrow(/mount prefix cannot end in a wildcard/);
   });
 

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { type ServerHandle, serve } from '@tsgi/core';
-import { routeParams, router } from '@tsgi/router';
+import { type Router, routeParams, router } from '@tsgi/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The router behind a real node:http server: what a client actually gets.
@@ -8,7 +8,7 @@ describe('a router served over HTTP', () => {
   let server: ServerHandle;
 
   beforeAll(async () => {
-    const blog = router({ trailingSlash: 'redirect' })
+    const blog: Router = router({ trailingSlash: 'redirect' })
       .get(
         '/posts/:slug',
         (environ, startResponse) => {

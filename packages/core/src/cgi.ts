@@ -158,6 +158,7 @@ class CgiSink implements ResponseSink {
   readonly finished: Promise<void>;
   aborted = false;
   private resolve!: () => void;
+  private goneListeners: Array<() => void> = [];
 
   constructor(
     private readonly out: Writable,
@@ -168,7 +169,9 @@ class CgiSink implements ResponseSink {
     });
     // EPIPE and the like: without a listener, an 'error' would crash the process
     out.on('error', (error) => {
+      if (this.gone.signal.aborted) return;
       this.gone.abort(error);
+      for (const listener of this.goneListeners) listener();
       this.resolve();
     });
   }
@@ -197,7 +200,8 @@ class CgiSink implements ResponseSink {
     });
   }
 
-  end(): void {
+  end(last?: Chunk): void {
+    if (last !== undefined) this.write(last);
     // resolves once everything written is flushed
     this.out.write('', () => this.resolve());
   }
@@ -209,7 +213,7 @@ class CgiSink implements ResponseSink {
   }
 
   onGone(listener: () => void): void {
-    this.gone.signal.addEventListener('abort', listener, { once: true });
+    this.goneListeners.push(listener);
   }
 
   /** Answers a request refused before the app runs (a malformed meta-variable). */

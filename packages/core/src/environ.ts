@@ -19,8 +19,8 @@ export interface EnvironInit {
   remotePort?: string;
   /** Where `tsgi.errors` writes; standard error unless given. */
   errors?: ErrorStream;
-  /** The client-gone signal, or a function that makes it on first use (it is not free). */
-  signal?: AbortSignal | (() => AbortSignal);
+  /** Fires when the client goes away. */
+  signal?: AbortSignal;
   earlyHints?: EarlyHints;
   multithread?: boolean;
   multiprocess?: boolean;
@@ -98,7 +98,6 @@ function decodePath(raw: string): string {
  */
 export function createEnviron(init: EnvironInit): Environ {
   const { path, query } = splitTarget(init.target);
-  const signal = init.signal ?? neverAborted;
   const environ: Environ = {
     REQUEST_METHOD: init.method,
     SCRIPT_NAME: '',
@@ -117,11 +116,9 @@ export function createEnviron(init: EnvironInit): Environ {
     'tsgi.multiprocess': init.multiprocess ?? false,
     'tsgi.run_once': init.runOnce ?? false,
     'tsgi.raw_uri': init.target,
-    'tsgi.signal': neverAborted,
+    'tsgi.signal': init.signal ?? neverAborted,
     'tsgi.early_hints': init.earlyHints ?? noEarlyHints,
   };
-  if (typeof signal === 'function') defineLazy(environ, 'tsgi.signal', signal);
-  else environ['tsgi.signal'] = signal;
   addHeaders(environ, init.rawHeaders);
   return environ;
 }
@@ -136,25 +133,12 @@ export function addHeaders(environ: Environ, rawHeaders: readonly string[]): voi
     if (previous === undefined) environ[key] = value;
     else if (key === 'CONTENT_LENGTH' || key === 'CONTENT_TYPE') {
       // one body has one length and one type: two different ones are a smuggling attempt
-      if (previous !== value) throw new BadRequest(`Conflicting ${key === 'CONTENT_TYPE' ? 'Content-Type' : 'Content-Length'} headers`);
+      if (previous !== value)
+        throw new BadRequest(
+          `Conflicting ${key === 'CONTENT_TYPE' ? 'Content-Type' : 'Content-Length'} headers`,
+        );
     } else environ[key] = `${previous}${key === 'HTTP_COOKIE' ? '; ' : ', '}${value}`;
   }
-}
-
-/** Makes `environ[key]` a value computed on first read (and kept), still copied by `{ ...environ }`. */
-function defineLazy<T>(environ: Environ, key: string, make: () => T): void {
-  Object.defineProperty(environ, key, {
-    configurable: true,
-    enumerable: true,
-    get() {
-      const value = make();
-      Object.defineProperty(environ, key, { value, writable: true, configurable: true, enumerable: true });
-      return value;
-    },
-    set(value: T) {
-      Object.defineProperty(environ, key, { value, writable: true, configurable: true, enumerable: true });
-    },
-  });
 }
 
 /** An empty request body. */

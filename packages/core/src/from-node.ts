@@ -280,7 +280,7 @@ class NodeExchange {
     }
     this.queue.push({ bytes, callback });
     this.needDrain = true;
-    return false;
+    return true;
   }
 
   /** The server pulls the next chunk of the body. */

@@ -38,8 +38,8 @@ export class NodeSink implements ResponseSink {
     });
   }
 
-  end(): void {
-    this.res.end();
+  end(last?: Chunk): void {
+    this.res.end(last);
   }
 
   abort(): void {

@@ -12,8 +12,8 @@ export interface ResponseSink {
   write(chunk: Chunk): boolean;
   /** Resolves when the consumer wants more (or is gone). */
   drained(): Promise<void>;
-  /** The response is complete. */
-  end(): void;
+  /** The response is complete; `last`, when given, is its final chunk (one write instead of two). */
+  end(last?: Chunk): void;
   /** The response is not complete: make that visible (abort the connection, error the stream). */
   abort(error: unknown): void;
   /** Calls `listener` once if the client goes away before the end. */
@@ -34,7 +34,8 @@ export class ContractError extends TypeError {
 }
 
 function checkHeaders(headers: unknown): number {
-  if (!Array.isArray(headers)) throw new ContractError('startResponse: headers must be an array of [name, value]');
+  if (!Array.isArray(headers))
+    throw new ContractError('startResponse: headers must be an array of [name, value]');
   let contentLength = -1;
   for (let i = 0; i < headers.length; i++) {
     const pair: unknown = headers[i];
@@ -46,14 +47,19 @@ function checkHeaders(headers: unknown): number {
       throw new ContractError(`startResponse: header name ${JSON.stringify(name)} is not an HTTP token`);
     }
     if (typeof value !== 'string' || FORBIDDEN_IN_VALUE.test(value)) {
-      throw new ContractError(`startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`);
+      throw new ContractError(
+        `startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`,
+      );
     }
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) {
-      throw new ContractError(`startResponse: ${name} is a hop-by-hop header; the server manages the connection`);
+      throw new ContractError(
+        `startResponse: ${name} is a hop-by-hop header; the server manages the connection`,
+      );
     }
     if (lower === 'content-length') {
-      if (!DIGITS.test(value)) throw new ContractError(`startResponse: Content-Length ${JSON.stringify(value)} is not a number`);
+      if (!DIGITS.test(value))
+        throw new ContractError(`startResponse: Content-Length ${JSON.stringify(value)} is not a number`);
       contentLength = Number(value);
     }
   }
@@ -101,7 +107,8 @@ class Exchange {
       throw new ContractError('startResponse called a second time without an error');
     }
     const match = typeof status === 'string' ? STATUS.exec(status) : null;
-    if (match === null) throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
+    if (match === null)
+      throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
     this.contentLength = checkHeaders(headers);
     this.status = Number(match[1]);
     this.reason = match[2] as string;
@@ -133,7 +140,9 @@ class Exchange {
     try {
       if (Array.isArray(body)) return this.pumpArray(body as Chunk[]);
       if (typeof body === 'string' || body instanceof Uint8Array) {
-        throw new ContractError('the app returned a bare string or bytes; return an iterable of chunks, e.g. [text]');
+        throw new ContractError(
+          'the app returned a bare string or bytes; return an iterable of chunks, e.g. [text]',
+        );
       }
       if (typeof (body as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function') {
         this.iterator = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
@@ -154,23 +163,21 @@ class Exchange {
   private pumpArray(chunks: Chunk[]): Promise<void> | undefined {
     let total = 0;
     for (let i = 0; i < chunks.length; i++) total += byteLength(chunks[i] as Chunk);
-    for (let i = 0; i < chunks.length; i++) {
-      if (!this.send(chunks[i] as Chunk, total) && i < chunks.length - 1) {
-        this.watchClient();
-        return this.resumeAfterDrain(() => this.pumpArrayFrom(chunks, i + 1, total));
-      }
-    }
-    this.finish(total);
+    return this.pumpArrayFrom(chunks, 0, total);
   }
 
   private pumpArrayFrom(chunks: Chunk[], from: number, total: number): Promise<void> | undefined {
-    for (let i = from; i < chunks.length; i++) {
+    const last = chunks.length - 1;
+    for (let i = from; i < last; i++) {
       if (this.gone) return;
-      if (!this.send(chunks[i] as Chunk, total) && i < chunks.length - 1) {
+      if (!this.send(chunks[i] as Chunk, total)) {
+        this.watchClient();
         return this.resumeAfterDrain(() => this.pumpArrayFrom(chunks, i + 1, total));
       }
+      if (this.done) return;
     }
-    this.finish(total);
+    // the last chunk goes out with the end: one write for a single-chunk body
+    this.finish(total, chunks[last]);
   }
 
   private pumpSync(iterator: Iterator<Chunk>): Promise<void> | undefined {
@@ -242,15 +249,26 @@ class Exchange {
     if (bodyless || this.sink.bodyless) this.finish(knownLength);
   }
 
-  private finish(knownLength: number | undefined): void {
+  /** Ends the response, sending `last` (the final chunk, when the pump knows it) with the end. */
+  private finish(knownLength: number | undefined, last?: Chunk): void {
     if (this.done) return;
-    if (!this.headersSent) this.sendHead(knownLength ?? 0);
-    if (this.done) return; // sendHead finished a bodyless response
+    const length = last === undefined ? 0 : byteLength(last);
+    if (length > 0 || !this.headersSent) {
+      if (!this.headersSent) this.sendHead(knownLength ?? length);
+      if (this.done) return; // sendHead finished a bodyless response
+      this.sent += length;
+      if (this.contentLength !== -1 && this.sent > this.contentLength) {
+        throw new ContractError(`the app sent more than its Content-Length of ${this.contentLength} bytes`);
+      }
+    }
     this.done = true;
     if (this.contentLength > this.sent && !this.sink.bodyless && !isBodyless(this.status)) {
-      this.sink.abort(new ContractError(`the app sent ${this.sent} of its Content-Length of ${this.contentLength} bytes`));
+      if (length > 0) this.sink.write(last as Chunk);
+      this.sink.abort(
+        new ContractError(`the app sent ${this.sent} of its Content-Length of ${this.contentLength} bytes`),
+      );
     } else {
-      this.sink.end();
+      this.sink.end(length > 0 ? last : undefined);
     }
     this.close();
   }
@@ -268,8 +286,10 @@ class Exchange {
       this.sink.abort(error);
       return;
     }
-    const httpError = error instanceof HTTPError ? error : new InternalServerError(undefined, { cause: error });
-    if (!(error instanceof HTTPError) || httpError.status >= 500) this.log('error before the response started', error);
+    const httpError =
+      error instanceof HTTPError ? error : new InternalServerError(undefined, { cause: error });
+    if (!(error instanceof HTTPError) || httpError.status >= 500)
+      this.log('error before the response started', error);
     new Exchange(this.environ, this.sink).run(httpError);
   }
 
@@ -307,7 +327,9 @@ class Exchange {
   private log(what: string, error: unknown): void {
     const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
     const { REQUEST_METHOD, SCRIPT_NAME, PATH_INFO } = this.environ;
-    this.environ['tsgi.errors'].write(`tsgi: ${REQUEST_METHOD} ${SCRIPT_NAME}${PATH_INFO}: ${what}: ${detail}\n`);
+    this.environ['tsgi.errors'].write(
+      `tsgi: ${REQUEST_METHOD} ${SCRIPT_NAME}${PATH_INFO}: ${what}: ${detail}\n`,
+    );
   }
 }
 

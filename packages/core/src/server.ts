@@ -1,11 +1,11 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createEnviron, stderrErrors } from './environ.js';
 import { ContentTooLarge, HTTPError } from './errors.js';
 import { NodeInput } from './node-input.js';
 import { NodeSink } from './node-sink.js';
 import { runApp } from './run-app.js';
-import type { App, ErrorStream } from './types.js';
+import type { App, Environ, ErrorStream } from './types.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -62,30 +62,30 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   let serverPort = '';
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
-    const length = req.headers['content-length'];
-    if (length !== undefined && Number(length) > maxBodySize) {
-      refuse(res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
-      return;
-    }
-    let environ: ReturnType<typeof createEnviron>;
+    const connection = connectionOf(req.socket);
+    let environ: Environ;
     try {
       environ = createEnviron({
         method: req.method as string,
         target: req.url as string,
         rawHeaders: req.rawHeaders,
         input: new NodeInput(req, res, expectsContinue, maxBodySize),
-        protocol: `HTTP/${req.httpVersion}`,
+        protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
         serverName: host,
         serverPort,
-        remoteAddr: req.socket.remoteAddress,
-        remotePort: String(req.socket.remotePort),
+        remoteAddr: connection.remoteAddr,
+        remotePort: connection.remotePort,
         errors,
-        signal: () => clientGoneSignal(res),
+        signal: connection.signal,
         earlyHints: (links) => res.writeEarlyHints({ link: links }),
         multiprocess,
       });
     } catch (error) {
       refuse(res, error instanceof HTTPError ? error : new HTTPError(400));
+      return;
+    }
+    if (environ.CONTENT_LENGTH !== undefined && Number(environ.CONTENT_LENGTH) > maxBodySize) {
+      refuse(res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
       return;
     }
     runApp(app, environ, new NodeSink(res, req.method === 'HEAD'));
@@ -126,13 +126,29 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   };
 }
 
-/** An AbortSignal that fires if the client goes away before the response is complete. */
-function clientGoneSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new Error('The client went away'));
-  });
-  return controller.signal;
+/** What every request on one connection shares, computed once per connection. */
+interface Connection {
+  readonly remoteAddr: string;
+  readonly remotePort: string;
+  /** Fires when the connection closes: the client went away (or the server cut it). */
+  readonly signal: AbortSignal;
+}
+
+const connections = new WeakMap<Socket, Connection>();
+
+function connectionOf(socket: Socket): Connection {
+  let connection = connections.get(socket);
+  if (connection === undefined) {
+    const controller = new AbortController();
+    socket.once('close', () => controller.abort(new Error('The client went away')));
+    connection = {
+      remoteAddr: socket.remoteAddress ?? '',
+      remotePort: String(socket.remotePort ?? ''),
+      signal: controller.signal,
+    };
+    connections.set(socket, connection);
+  }
+  return connection;
 }
 
 /** Answers a request the server refuses before any app runs (bad path, body too large). */

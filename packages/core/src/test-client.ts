@@ -21,7 +21,8 @@ export interface TestRequestInit {
   json?: unknown;
   /** REMOTE_ADDR. Default `127.0.0.1`. */
   remoteAddr?: string;
-  /** Aborting it is the client going away: `tsgi.signal` fires and the server stops the body. */
+  /** Aborting it is the client going away: `tsgi.signal` fires and the server stops the body.
+   * `request()` resolves when the response ends, so an endless stream (server-sent events) needs one. */
   signal?: AbortSignal;
   /**
    * Reject with the app's error instead of resolving with the 500 (or the cut-short response)
@@ -91,7 +92,8 @@ class MemorySink implements ResponseSink {
     return Promise.resolve();
   }
 
-  end(): void {
+  end(last?: Chunk): void {
+    if (last !== undefined) this.write(last);
     this.ended = true;
   }
 

@@ -137,6 +137,7 @@ class StreamSink implements ResponseSink {
   private open = true;
   private waiting: Array<() => void> = [];
   private finishedListeners: Array<() => void> = [];
+  private goneListeners: Array<() => void> = [];
 
   constructor(
     readonly bodyless: boolean,
@@ -159,8 +160,15 @@ class StreamSink implements ResponseSink {
       },
       new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_MARK }),
     );
-    // the client went away: a response in progress must not look whole
-    gone.signal.addEventListener('abort', () => this.abort(gone.signal.reason), { once: true });
+    gone.signal.addEventListener(
+      'abort',
+      () => {
+        // the client went away: a response in progress must not look whole
+        this.abort(gone.signal.reason);
+        for (const listener of this.goneListeners) listener();
+      },
+      { once: true },
+    );
   }
 
   sendHead(status: number, reason: string, headers: HeaderList): void {
@@ -180,8 +188,9 @@ class StreamSink implements ResponseSink {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  end(): void {
+  end(last?: Chunk): void {
     if (!this.open) return;
+    if (last !== undefined) this.write(last);
     this.open = false;
     this.controller.close();
     this.finish();
@@ -196,7 +205,7 @@ class StreamSink implements ResponseSink {
   }
 
   onGone(listener: () => void): void {
-    this.gone.signal.addEventListener('abort', listener, { once: true });
+    this.goneListeners.push(listener);
   }
 
   /** Calls `listener` once the response is complete, aborted or cancelled. */

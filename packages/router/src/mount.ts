@@ -1,6 +1,6 @@
 import type { App, Body, Environ, StartResponse } from '@tsgi/core';
 import { decodeSegment } from './encode.js';
-import { mergeParams, PARAMS_KEY } from './params.js';
+import { withParams } from './params.js';
 import type { Pattern } from './pattern.js';
 import { SEGMENT_PATH_KEY, type SegmentPathState, segmentScriptName } from './segment-path.js';
 
@@ -33,8 +33,10 @@ export class Mount {
     const scriptName = environ.SCRIPT_NAME + decodeSegment(matched);
     const rest = path.slice(matched.length);
     const pathInfo = decodeSegment(rest);
-    const inner: Environ = { ...environ, SCRIPT_NAME: scriptName, PATH_INFO: pathInfo };
-    if (this.pattern.keys.length > 0) inner[PARAMS_KEY] = mergeParams(environ, this.pattern.params(match));
+    const inner: Environ =
+      this.pattern.keys.length === 0 ? { ...environ } : withParams(environ, this.pattern.params(match));
+    inner.SCRIPT_NAME = scriptName;
+    inner.PATH_INFO = pathInfo;
     // Hand the segment forms down when they differ (a %2F or % was sent): the mounted app's
     // routers match with them, and its links keep the %2F.
     if (rest !== pathInfo || script !== scriptName) {

@@ -59,6 +59,8 @@ export class Pattern {
     const names = new Set<string>();
     for (const key of parameters(data.tokens)) {
       if (names.has(key.name)) throw invalid(source, `the parameter "${key.name}" appears twice`);
+      // params are plain objects (fast to make): this one name would set their prototype
+      if (key.name === '__proto__') throw invalid(source, 'a parameter cannot be named "__proto__"');
       if (kind === 'mount' && key.type === 'wildcard') {
         throw invalid(
           source,
@@ -76,7 +78,7 @@ export class Pattern {
 
   /** The decoded parameters of a match of {@link regexp}. */
   params(match: RegExpExecArray): RouteParams {
-    const params = Object.create(null) as Record<string, string | string[]>;
+    const params: Record<string, string | string[]> = {};
     for (let i = 0; i < this.keys.length; i++) {
       const value = match[i + 1];
       if (value === undefined) continue; // an optional group that did not match

@@ -7,7 +7,7 @@ import {
   type StartResponse,
 } from '@tsgi/core';
 import { Mount } from './mount.js';
-import { mergeParams, PARAMS_KEY } from './params.js';
+import { withParams } from './params.js';
 import { Pattern, type UrlParams } from './pattern.js';
 import { normalizeMethod, Route, sortMethods } from './route.js';
 import { type IndexNode, RouteIndex } from './route-index.js';
@@ -116,7 +116,7 @@ class RouteTable {
         const match = entry.pattern.regexp.exec(path);
         if (match === null) continue;
         const params = entry.pattern.params(match);
-        return app({ ...environ, [PARAMS_KEY]: mergeParams(environ, params) }, startResponse);
+        return app(withParams(environ, params), startResponse);
       }
     }
     return this.noMatch(environ, startResponse, path, method);

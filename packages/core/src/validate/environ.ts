@@ -105,30 +105,9 @@ function checkTsgiKeys(environ: Environ, x: Exchange): void {
   if (typeof raw !== 'string' || !(raw.startsWith('/') || raw === '*' || ABSOLUTE_URL.test(raw))) {
     x.fail('raw-uri-format', show(raw));
   }
-  checkSignal(environ, x);
+  if (!(environ['tsgi.signal'] instanceof AbortSignal)) x.fail('signal-type', show(environ['tsgi.signal']));
   if (typeof environ['tsgi.early_hints'] !== 'function')
     x.fail('early-hints-type', show(environ['tsgi.early_hints']));
-}
-
-/** A server may make `tsgi.signal` lazily (a getter): check it when it is first read. */
-function checkSignal(environ: Environ, x: Exchange): void {
-  const check = (signal: unknown) => {
-    if (!(signal instanceof AbortSignal)) x.fail('signal-type', show(signal));
-  };
-  const descriptor = Object.getOwnPropertyDescriptor(environ, 'tsgi.signal');
-  const get = descriptor?.get;
-  if (get === undefined) {
-    check(environ['tsgi.signal']);
-    return;
-  }
-  Object.defineProperty(environ, 'tsgi.signal', {
-    ...descriptor,
-    get() {
-      const signal: unknown = get.call(environ);
-      check(signal);
-      return signal;
-    },
-  });
 }
 
 /** Replaces `tsgi.input`, `tsgi.errors` and `tsgi.early_hints` with wrappers that check how the app uses them. */

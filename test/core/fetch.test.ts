@@ -1,0 +1,455 @@
+// fromFetch (a fetch handler — a real Hono app — as a tsgi app) and toFetch (a tsgi app as a
+// fetch handler), alone, served for real, and round-tripped.
+import { get as httpGet, request as httpRequest } from 'node:http';
+import { serve as honoServe } from '@hono/node-server';
+import {
+  type App,
+  type Body,
+  fromFetch,
+  NotFound,
+  type ServerHandle,
+  serve,
+  toFetch,
+  validate,
+} from '@tsgi/core';
+import { Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
+import { stream } from 'hono/streaming';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** A promise the test opens when it wants: proves a chunk arrived before the next was made. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open, opened };
+}
+
+/** Mounts `app` at `prefix`: moves the prefix from PATH_INFO to SCRIPT_NAME (what a router's mount does). */
+function mount(prefix: string, app: App): App {
+  return (environ, startResponse) => {
+    const path = environ.PATH_INFO;
+    if (path !== prefix && !path.startsWith(`${prefix}/`)) throw new NotFound();
+    return app(
+      { ...environ, SCRIPT_NAME: environ.SCRIPT_NAME + prefix, PATH_INFO: path.slice(prefix.length) },
+      startResponse,
+    );
+  };
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * GETs `url` with node:http, reads the first chunk, then goes away. (Not fetch: after an abort,
+ * undici opens a spare connection that holds server.close() up for seconds.)
+ */
+function readFirstChunkThenLeave(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, (res) => {
+      res.on('error', () => {}); // the abort we cause
+      res.once('data', (chunk: Buffer) => {
+        req.destroy();
+        resolve(chunk.toString());
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string | null> {
+  const step = await reader.read();
+  return step.done ? null : decoder.decode(step.value);
+}
+
+describe('fromFetch: a Hono app mounted at /hono, served by serve()', () => {
+  const second = gate();
+  const aborted = { request: gate(), stream: gate() };
+  const hono = new Hono();
+  hono.get('/users/:id', (c) =>
+    c.json({ id: c.req.param('id'), path: c.req.path, q: c.req.query('q'), url: c.req.url }),
+  );
+  hono.post('/users', async (c) => c.json({ created: await c.req.json() }, 201));
+  hono.get('/cookies', (c) => {
+    setCookie(c, 'a', '1');
+    setCookie(c, 'b', '2');
+    return c.text('two cookies');
+  });
+  hono.get('/stream', (c) => {
+    c.header('Content-Type', 'text/plain');
+    return stream(c, async (s) => {
+      await s.write('first;');
+      await second.opened;
+      await s.write('second;');
+    });
+  });
+  hono.get('/forever', (c) => {
+    c.req.raw.signal.addEventListener('abort', () => aborted.request.open());
+    c.header('Content-Type', 'text/plain');
+    return stream(c, async (s) => {
+      s.onAbort(() => aborted.stream.open());
+      await s.write('tick;');
+      await aborted.stream.opened;
+    });
+  });
+  hono.get(
+    '/hop-by-hop',
+    () =>
+      new Response('kept', { headers: { Connection: 'close', 'Keep-Alive': 'timeout=99', 'X-Kept': 'yes' } }),
+  );
+
+  let server: ServerHandle;
+  beforeAll(async () => {
+    server = await serve(validate(mount('/hono', validate(fromFetch(hono.fetch)))), { port: 0 });
+  });
+  afterAll(() => server.close());
+
+  it('routes by the path within the mount, with params and the query', async () => {
+    const response = await fetch(`${server.url}/hono/users/a%2Fb?q=1`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      id: 'a/b',
+      path: '/users/a%2Fb',
+      q: '1',
+      url: `${server.url}/users/a%2Fb?q=1`,
+    });
+  });
+
+  it('gives Hono the request body and passes its status and JSON back', async () => {
+    const response = await fetch(`${server.url}/hono/users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Ada' }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ created: { name: 'Ada' } });
+  });
+
+  it('keeps every Set-Cookie', async () => {
+    const response = await fetch(`${server.url}/hono/cookies`);
+    expect(response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(await response.text()).toBe('two cookies');
+  });
+
+  it('answers with Hono’s own 404 inside the mount', async () => {
+    const response = await fetch(`${server.url}/hono/nothing-here`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('404 Not Found');
+  });
+
+  it('streams the response: a chunk arrives before the next one exists', async () => {
+    const response = await fetch(`${server.url}/hono/stream`);
+    const reader = response.body!.getReader();
+    expect(await readChunk(reader)).toBe('first;');
+    second.open();
+    expect(await readChunk(reader)).toBe('second;');
+    expect(await readChunk(reader)).toBeNull();
+  });
+
+  it('drops the hop-by-hop headers a handler sets instead of failing', async () => {
+    const response = await fetch(`${server.url}/hono/hop-by-hop`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-kept')).toBe('yes');
+    expect(response.headers.get('keep-alive')).not.toBe('timeout=99');
+    expect(response.headers.get('connection')).not.toBe('close');
+    expect(await response.text()).toBe('kept');
+  });
+
+  it('aborts the request signal and cancels the stream when the client goes away', async () => {
+    expect(await readFirstChunkThenLeave(`${server.url}/hono/forever`)).toBe('tick;');
+    await Promise.all([aborted.request.opened, aborted.stream.opened]);
+  });
+
+  it('refuses a Host header that would move the path', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpRequest(
+        `${server.url}/hono/users/1`,
+        { headers: { Host: 'evil.test/admin?' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+  });
+});
+
+/** An app that answers with the environ keys a fetch runtime's request maps to. */
+const environApp: App = async (environ, startResponse) => {
+  let input = '';
+  for await (const chunk of environ['tsgi.input']) input += decoder.decode(chunk, { stream: true });
+  const picked: Record<string, unknown> = { input };
+  for (const key of [
+    'REQUEST_METHOD',
+    'SCRIPT_NAME',
+    'PATH_INFO',
+    'QUERY_STRING',
+    'CONTENT_TYPE',
+    'SERVER_NAME',
+    'SERVER_PORT',
+    'REMOTE_ADDR',
+    'REMOTE_PORT',
+    'HTTP_HOST',
+    'HTTP_X_THING',
+    'tsgi.url_scheme',
+    'tsgi.raw_uri',
+  ]) {
+    picked[key] = environ[key];
+  }
+  startResponse('200 OK', [
+    ['Content-Type', 'application/json'],
+    ['Set-Cookie', 'a=1'],
+    ['Set-Cookie', 'b=2'],
+  ]);
+  return [JSON.stringify(picked)];
+};
+
+describe('toFetch: a tsgi app as a fetch handler', () => {
+  it('builds the environ from the Request, and the client address from the runtime’s context', async () => {
+    const handler = toFetch(validate(environApp), {
+      clientAddress: (_request, context: { ip: string } | undefined) =>
+        context && { address: context.ip, port: 40001 },
+    });
+    const response = await handler(
+      new globalThis.Request('https://example.test:8443/a%20b/c?x=1', {
+        method: 'POST',
+        headers: { 'X-Thing': 'y', 'Content-Type': 'text/plain' },
+        body: 'posted',
+      }),
+      { ip: '203.0.113.9' },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(response.headers.get('content-length')).toBe(
+      String(Buffer.byteLength(await response.clone().text())),
+    );
+    expect(await response.json()).toEqual({
+      input: 'posted',
+      REQUEST_METHOD: 'POST',
+      SCRIPT_NAME: '',
+      PATH_INFO: '/a b/c',
+      QUERY_STRING: 'x=1',
+      CONTENT_TYPE: 'text/plain',
+      SERVER_NAME: 'example.test',
+      SERVER_PORT: '8443',
+      REMOTE_ADDR: '203.0.113.9',
+      REMOTE_PORT: '40001',
+      HTTP_HOST: 'example.test:8443',
+      HTTP_X_THING: 'y',
+      'tsgi.url_scheme': 'https',
+      'tsgi.raw_uri': '/a%20b/c?x=1',
+    });
+  });
+
+  it('streams the body as the consumer reads, pulling no further ahead than its buffer', async () => {
+    let pulled = 0;
+    const kib = 'x'.repeat(1024);
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (function* () {
+        for (;;) {
+          pulled++;
+          yield kib;
+        }
+      })();
+    };
+    const response = await toFetch(validate(app))(new globalThis.Request('http://example.test/'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the stream buffers 16 KiB; an app pulled without backpressure would run forever
+    expect(pulled).toBeGreaterThan(0);
+    expect(pulled).toBeLessThan(40);
+    const before = pulled;
+    const reader = response.body!.getReader();
+    for (let i = 0; i < 40; i++) await reader.read();
+    expect(pulled).toBeGreaterThan(before + 20);
+    await reader.cancel();
+  });
+
+  it('calls close() once and fires tsgi.signal when the consumer cancels the body', async () => {
+    let signal: AbortSignal | undefined;
+    let closes = 0;
+    const app: App = (environ, startResponse): Body => {
+      signal = environ['tsgi.signal'];
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      const ticks = (async function* () {
+        for (;;) yield 'tick;';
+      })();
+      return Object.assign(ticks, { close: () => void closes++ });
+    };
+    const response = await toFetch(validate(app))(new globalThis.Request('http://example.test/'));
+    const reader = response.body!.getReader();
+    expect(await readChunk(reader)).toBe('tick;');
+    await reader.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(signal?.aborted).toBe(true);
+    expect(closes).toBe(1);
+  });
+
+  it('fires tsgi.signal and closes the body when request.signal aborts', async () => {
+    const client = new AbortController();
+    const closed = gate();
+    const app: App = (environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      const body = (async function* () {
+        yield 'started;';
+        await new Promise<void>((resolve) =>
+          environ['tsgi.signal'].addEventListener('abort', () => resolve()),
+        );
+      })();
+      return Object.assign(body, { close: closed.open });
+    };
+    const response = await toFetch(validate(app))(
+      new globalThis.Request('http://example.test/', { signal: client.signal }),
+    );
+    const reader = response.body!.getReader();
+    expect(await readChunk(reader)).toBe('started;');
+    client.abort();
+    await closed.opened;
+    // the response the client left is not made to look whole
+    await expect(reader.read()).rejects.toBeDefined();
+  });
+
+  it('answers an error before the headers with a 500 that shows no details, or with the HTTPError thrown', async () => {
+    const errors: string[] = [];
+    const failing = toFetch(
+      () => {
+        throw new Error('secret detail');
+      },
+      { errors: { write: (message) => errors.push(message) } },
+    );
+    const response = await failing(new globalThis.Request('http://example.test/'));
+    expect(response.status).toBe(500);
+    expect(await response.text()).not.toContain('secret');
+    expect(errors.join('')).toContain('secret detail');
+
+    const missing = await toFetch(() => {
+      throw new NotFound('No such user');
+    })(new globalThis.Request('http://example.test/', { headers: { Accept: 'application/json' } }));
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { status: 404, message: 'No such user' } });
+  });
+
+  it('errors the body stream when the app fails after the headers', async () => {
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        yield 'half;';
+        throw new Error('failed halfway');
+      })();
+    };
+    const response = await toFetch(app, { errors: { write() {} } })(
+      new globalThis.Request('http://example.test/'),
+    );
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow('failed halfway');
+  });
+
+  it('sends no body for HEAD but keeps the headers', async () => {
+    const response = await toFetch(validate(environApp))(
+      new globalThis.Request('http://example.test/', { method: 'HEAD' }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.body).toBeNull();
+  });
+
+  it('answers an undecodable path with a 400 before the app runs', async () => {
+    let ran = false;
+    const response = await toFetch(() => {
+      ran = true;
+      return [];
+    })(new globalThis.Request('http://example.test/%ff'));
+    expect(response.status).toBe(400);
+    expect(ran).toBe(false);
+  });
+
+  it('runs under @hono/node-server, with the client address from its bindings', async () => {
+    const handler = toFetch(validate(environApp), {
+      clientAddress: (_request, env: { incoming: { socket: { remoteAddress?: string } } } | undefined) =>
+        env?.incoming.socket.remoteAddress,
+    });
+    const server = honoServe({ fetch: handler, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/hi?there=1`);
+      expect(await response.json()).toMatchObject({
+        PATH_INFO: '/hi',
+        QUERY_STRING: 'there=1',
+        REMOTE_ADDR: '127.0.0.1',
+        HTTP_HOST: `127.0.0.1:${port}`,
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('toFetch(fromFetch(handler)): the round trip', () => {
+  it('streams a Hono response through both adapters chunk by chunk', async () => {
+    const second = gate();
+    const hono = new Hono().get('/stream', (c) => {
+      c.header('Content-Type', 'text/plain');
+      return stream(c, async (s) => {
+        await s.write('first;');
+        await second.opened;
+        await s.write('second;');
+      });
+    });
+    const roundTrip = toFetch(validate(fromFetch(hono.fetch)));
+    const response = await roundTrip(new globalThis.Request('http://example.test/stream'));
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect(await readChunk(reader)).toBe('first;');
+    second.open();
+    expect(await readChunk(reader)).toBe('second;');
+    expect(await readChunk(reader)).toBeNull();
+  });
+
+  it('carries a streamed request body and the status, headers and JSON back', async () => {
+    const hono = new Hono().put('/items/:id', async (c) =>
+      c.json({ id: c.req.param('id'), body: await c.req.text() }, 202, { 'X-Item': c.req.param('id') }),
+    );
+    const parts = ['streamed ', 'request ', 'body'];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = parts.shift();
+        if (part === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(part));
+      },
+    });
+    const init: RequestInit & { duplex: 'half' } = { method: 'PUT', body, duplex: 'half' };
+    const response = await toFetch(validate(fromFetch(hono.fetch)))(
+      new globalThis.Request('http://example.test/items/7', init),
+    );
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-item')).toBe('7');
+    expect(await response.json()).toEqual({ id: '7', body: 'streamed request body' });
+  });
+
+  it('cancelling the outer response cancels the Hono stream and aborts its request', async () => {
+    const aborted = { request: gate(), stream: gate() };
+    const hono = new Hono().get('/forever', (c) => {
+      c.req.raw.signal.addEventListener('abort', () => aborted.request.open());
+      c.header('Content-Type', 'text/plain');
+      return stream(c, async (s) => {
+        s.onAbort(() => aborted.stream.open());
+        for (;;) {
+          await s.write('tick;');
+          if (s.aborted) return;
+        }
+      });
+    });
+    const response = await toFetch(validate(fromFetch(hono.fetch)))(
+      new globalThis.Request('http://example.test/forever'),
+    );
+    const reader = response.body!.getReader();
+    expect(await readChunk(reader)).toBe('tick;');
+    await reader.cancel();
+    await Promise.all([aborted.request.opened, aborted.stream.opened]);
+  });
+});

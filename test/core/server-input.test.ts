@@ -1,0 +1,181 @@
+// The request body as serve() hands it to the app in tsgi.input: fixed-length and chunked,
+// never more than CONTENT_LENGTH, 100-continue only when read, and limited in size.
+import { type App, validate } from '@tsgi/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http.js';
+import { RawConnection, rawRequest } from '../helpers/raw.js';
+import { startServer, stopAll } from '../helpers/server.js';
+
+afterEach(stopAll);
+
+/** Reads the whole request body and answers `PATH_INFO:body`. */
+const echoBody: App = async (environ, startResponse) => {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of environ['tsgi.input']) chunks.push(chunk);
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [`${environ.PATH_INFO}:${Buffer.concat(chunks).toString()}`];
+};
+
+/** Answers without touching the request body. */
+const ignoreBody: App = (environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain']]);
+  return [`${environ.PATH_INFO}:unread`];
+};
+
+describe('reading the request body', () => {
+  it('reads a fixed-length body', async () => {
+    const server = await startServer(validate(echoBody));
+    const response = await httpRequest(`${server.url}/fixed`, {
+      method: 'POST',
+      headers: { 'Content-Length': '11' },
+      body: 'hello world',
+    });
+    expect(response.text).toBe('/fixed:hello world');
+  });
+
+  it('reads a chunked body, in chunks sent apart', async () => {
+    const server = await startServer(validate(echoBody));
+    const response = await httpRequest(`${server.url}/chunked`, { method: 'POST', body: ['one ', 'two ', 'three'] });
+    expect(response.text).toBe('/chunked:one two three');
+    const raw = await rawRequest(
+      server.port,
+      'POST /raw HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nA\r\n0123456789\r\n0\r\n\r\n',
+    );
+    expect(raw.body.toString()).toBe('/raw:abc0123456789');
+  });
+
+  it('reads a large body whole', async () => {
+    const server = await startServer(validate(echoBody));
+    const big = 'x'.repeat(3 * 1024 * 1024);
+    const response = await httpRequest(`${server.url}/big`, { method: 'POST', body: big });
+    expect(response.text).toBe(`/big:${big}`);
+  });
+
+  it('gives tsgi.input exactly CONTENT_LENGTH bytes: what follows is the next request', async () => {
+    const server = await startServer(validate(echoBody));
+    const connection = await RawConnection.open(server.port);
+    connection.write(
+      'POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+        'POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nbye',
+    );
+    expect((await connection.response()).body.toString()).toBe('/first:hello');
+    expect((await connection.response()).body.toString()).toBe('/second:bye');
+  });
+
+  it('closes the connection with a 400 when the bytes after the body are not a request', async () => {
+    const server = await startServer(validate(echoBody));
+    const connection = await RawConnection.open(server.port);
+    connection.write('POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloXXXX garbage\r\n\r\n');
+    await connection.whenClosed;
+    // node's parser refuses the garbage; the app saw only its own five bytes
+    expect(connection.unread).toMatch(/HTTP\/1\.1 400 /);
+    expect(server.environs.map((environ) => environ.PATH_INFO)).toEqual(['/first']);
+  });
+
+  it('never parses an unread body as a request (no smuggling through an app that ignores it)', async () => {
+    const server = await startServer(validate(ignoreBody));
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+    const connection = await RawConnection.open(server.port);
+    connection.write(`POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
+    expect((await connection.response()).body.toString()).toBe('/first:unread');
+    connection.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await connection.response()).body.toString()).toBe('/next:unread');
+    expect(server.environs.map((environ) => environ.PATH_INFO)).toEqual(['/first', '/next']);
+  });
+
+  it('keeps the connection usable after an app read only part of the body', async () => {
+    const firstChunkOnly: App = async (environ, startResponse) => {
+      let first = '';
+      for await (const chunk of environ['tsgi.input']) {
+        first = Buffer.from(chunk).toString();
+        break;
+      }
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`${environ.PATH_INFO}:${first}`];
+    };
+    const server = await startServer(validate(firstChunkOnly));
+    const connection = await RawConnection.open(server.port);
+    connection.write('POST /part HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+    expect((await connection.response()).body.toString()).toBe('/part:abc');
+    connection.write('3\r\ndef\r\n0\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await connection.response()).body.toString()).toBe('/next:');
+  });
+
+  it.each([
+    ['both Content-Length and Transfer-Encoding', 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['two different Content-Lengths', 'Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'],
+  ])('refuses a request with %s (a smuggling attempt) before the app runs', async (_, rest) => {
+    const server = await startServer(validate(echoBody));
+    const connection = await RawConnection.open(server.port);
+    connection.write(`POST / HTTP/1.1\r\nHost: x\r\n${rest}`);
+    expect((await connection.response()).status).toBe(400);
+    await connection.whenClosed;
+    expect(server.environs).toEqual([]);
+  });
+});
+
+describe('Expect: 100-continue', () => {
+  const head = 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n';
+
+  it('answers 100 Continue when the app reads tsgi.input, then reads the body', async () => {
+    const server = await startServer(validate(echoBody));
+    const connection = await RawConnection.open(server.port);
+    connection.write(head);
+    const interim = await connection.response();
+    expect(interim.status).toBe(100);
+    connection.write('hello');
+    const response = await connection.response();
+    expect([response.status, response.body.toString()]).toEqual([200, '/upload:hello']);
+  });
+
+  it('sends no 100 Continue when the app answers without reading', async () => {
+    const refuse: App = (_environ, startResponse) => {
+      startResponse('403 Forbidden', [['Content-Type', 'text/plain']]);
+      return ['no uploads here'];
+    };
+    const server = await startServer(validate(refuse));
+    const connection = await RawConnection.open(server.port);
+    connection.write(head);
+    const response = await connection.response();
+    expect(response.status).toBe(403);
+    expect(response.body.toString()).toBe('no uploads here');
+    expect(connection.received.toString()).not.toContain('100 Continue');
+  });
+
+  it('works with node:http as the client', async () => {
+    const server = await startServer(validate(echoBody));
+    const response = await httpRequest(`${server.url}/upload`, {
+      method: 'POST',
+      headers: { Expect: '100-continue', 'Content-Length': '5' },
+      body: 'hello',
+    });
+    expect(response.text).toBe('/upload:hello');
+    expect(response.informational.map((info) => info.status)).toEqual([100]);
+  });
+});
+
+describe('maxBodySize', () => {
+  it('answers 413 for a Content-Length over the limit, before the app runs', async () => {
+    const server = await startServer(validate(echoBody), { maxBodySize: 10 });
+    const response = await rawRequest(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n');
+    expect(response.status).toBe(413);
+    expect(response.body.toString()).toMatch(/^413 /);
+    expect(server.environs).toEqual([]);
+  });
+
+  it('accepts a body of exactly the limit', async () => {
+    const server = await startServer(validate(echoBody), { maxBodySize: 10 });
+    const response = await httpRequest(`${server.url}/`, { method: 'POST', body: '0123456789' });
+    expect(response.text).toBe('/:0123456789');
+  });
+
+  it('answers 413 when a chunked body grows over the limit while the app reads it', async () => {
+    const server = await startServer(validate(echoBody), { maxBodySize: 10 });
+    const response = await rawRequest(
+      server.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n',
+    );
+    expect(response.status).toBe(413);
+    expect(response.body.toString()).not.toContain('012345');
+  });
+});

@@ -1,0 +1,110 @@
+// Start a real server for a test, and tear everything down after it.
+//   const server = await startServer(validate(app));   …   afterEach(stopAll);
+import type { Socket } from 'node:net';
+import { type App, type Environ, finishValidation, type ServeOptions, type ServerHandle, serve } from '@tsgi/core';
+
+/** A server on 127.0.0.1 with a free port, whose `tsgi.errors` lines are kept for the test to read. */
+export interface TestServer extends ServerHandle {
+  /** What the server and the app wrote to `tsgi.errors`, one message per entry. */
+  readonly logs: string[];
+  /** The environ of every request the app was called for, in order. */
+  readonly environs: Environ[];
+  /** Resolves once the server has seen `count` connections close (the client side is gone). */
+  connectionsClosed(count?: number): Promise<void>;
+}
+
+export interface StartOptions extends ServeOptions {
+  /**
+   * Skip the `finishValidation` check in {@link stopAll}: for a test that breaks the contract
+   * on purpose and expects the validator to object.
+   */
+  allowViolations?: boolean;
+}
+
+interface Running {
+  server: TestServer;
+  allowViolations: boolean;
+}
+
+const running: Running[] = [];
+const sockets = new Set<Socket>();
+
+/**
+ * Serves `app` on 127.0.0.1, port 0. Wrap the app in `validate()` yourself: the test shows it.
+ * @example
+ * const server = await startServer(validate(app));
+ * const response = await fetch(`${server.url}/x`);
+ */
+export async function startServer(app: App, options: StartOptions = {}): Promise<TestServer> {
+  const { allowViolations = false, ...serveOptions } = options;
+  const logs: string[] = [];
+  const environs: Environ[] = [];
+  const recording: App = (environ, startResponse) => {
+    environs.push(environ);
+    return app(environ, startResponse);
+  };
+  const handle = await serve(recording, {
+    errors: { write: (message) => logs.push(message) },
+    ...serveOptions,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  let closedConnections = 0;
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  handle.server.on('connection', (socket: Socket) => {
+    socket.once('close', () => {
+      closedConnections++;
+      for (const waiter of waiters.filter((w) => w.count <= closedConnections)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    });
+  });
+  const server: TestServer = {
+    host: handle.host,
+    port: handle.port,
+    url: handle.url,
+    server: handle.server,
+    close: () => handle.close(),
+    logs,
+    environs,
+    connectionsClosed: (count = 1) =>
+      new Promise<void>((resolve) => {
+        if (closedConnections >= count) resolve();
+        else waiters.push({ count, resolve });
+      }),
+  };
+  running.push({ server, allowViolations });
+  return server;
+}
+
+/** Remembers a client socket so that {@link stopAll} destroys it if the test did not. */
+export function track(socket: Socket): Socket {
+  sockets.add(socket);
+  socket.once('close', () => sockets.delete(socket));
+  return socket;
+}
+
+/**
+ * Destroys leftover client sockets, closes every server a test started (cutting requests
+ * still in flight), then checks each request with `finishValidation` — so that a body never
+ * closed, or a violation the server only logged, fails the test. Use as `afterEach(stopAll)`.
+ */
+export async function stopAll(): Promise<void> {
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  const stopping = running.splice(0);
+  await Promise.all(
+    stopping.map(({ server }) => {
+      const closed = server.close();
+      server.server.closeAllConnections();
+      return closed;
+    }),
+  );
+  // a body cut by the close above is closed on the socket's 'close' event: let those run
+  await new Promise((resolve) => setImmediate(resolve));
+  for (const { server, allowViolations } of stopping) {
+    if (allowViolations) continue;
+    for (const environ of server.environs) finishValidation(environ);
+  }
+}
