@@ -87,15 +87,19 @@ async function startLighttpd(): Promise<Lighttpd> {
 }
 
 describe('runCgi under lighttpd with mod_cgi', () => {
-  let lighttpd: Lighttpd;
-  beforeAll(async () => {
-    lighttpd = await startLighttpd();
+  // each test awaits the server: without lighttpd every test fails (a failing beforeAll would skip them)
+  let started: Promise<Lighttpd>;
+  beforeAll(() => {
+    started = startLighttpd();
+    started.catch(() => {});
   });
   afterAll(async () => {
+    const lighttpd = await started.catch(() => undefined);
     await lighttpd?.stop();
   });
 
   it('answers a GET with PATH_INFO and a query, and sends the headers the app set', async () => {
+    const lighttpd = await started;
     const response = await fetch(`${lighttpd.url}/cgi-bin/app.cgi/hello/w%20x?x=1&y=%20`, {
       headers: { 'X-Test': 'yes' },
     });
@@ -116,6 +120,7 @@ describe('runCgi under lighttpd with mod_cgi', () => {
   });
 
   it('gives a POST body to the app as tsgi.input', async () => {
+    const lighttpd = await started;
     const response = await fetch(`${lighttpd.url}/cgi-bin/app.cgi/echo`, {
       method: 'POST',
       headers: { 'Content-Type': 'text/plain; charset=utf-8' },
@@ -132,6 +137,7 @@ describe('runCgi under lighttpd with mod_cgi', () => {
   });
 
   it('answers an app error with a bare 500 that shows no details', async () => {
+    const lighttpd = await started;
     const response = await fetch(`${lighttpd.url}/cgi-bin/app.cgi/boom`);
     expect(response.status).toBe(500);
     const text = await response.text();
@@ -140,6 +146,7 @@ describe('runCgi under lighttpd with mod_cgi', () => {
   });
 
   it('leaves a response cut short when the app fails after a Content-Length went out', async () => {
+    const lighttpd = await started;
     const response = await fetch(`${lighttpd.url}/cgi-bin/app.cgi/broken?length=100`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe('100');
@@ -169,7 +176,13 @@ function runScript(
 }
 
 describe('runCgi output, as the CGI server reads it', () => {
-  const base = { SERVER_NAME: 'example.test', SERVER_PORT: '80', SCRIPT_NAME: '/app.cgi', QUERY_STRING: '' };
+  const base = {
+    SERVER_NAME: 'example.test',
+    SERVER_PORT: '80',
+    HTTP_HOST: 'example.test',
+    SCRIPT_NAME: '/app.cgi',
+    QUERY_STRING: '',
+  };
 
   it('writes a Status line, CRLF headers, a blank line and the body, and reads no more than CONTENT_LENGTH', async () => {
     const { code, stdout } = await runScript(

@@ -1,6 +1,6 @@
 // fromNode: an Express 5 app (a Node (req, res) listener) mounted under /legacy as a tsgi app,
 // served for real by serve(); and the req/res emulation under a server that is not node:http.
-import { get as httpGet, type IncomingMessage, type ServerResponse } from 'node:http';
+import { get as httpGet, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   type App,
   fromNode,
@@ -206,6 +206,41 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
     expect(await readFirstChunkThenLeave(`${server.url}/legacy/hang`)).toBe('waiting;');
     await Promise.all([hung.aborted.opened, hung.reqClose.opened, hung.resClose.opened]);
     expect(finished).toBe(false);
+  });
+});
+
+describe('fromNode: a request body over the server’s limit', () => {
+  it('reaches express.text() as an error Express answers with its 413', async () => {
+    const legacy = express();
+    legacy.set('env', 'production');
+    legacy.post('/notes', express.text(), (req, res) => {
+      res.send(`got ${req.body.length} characters`);
+    });
+    const server = await serve(validate(fromNode(legacy)), { port: 0, maxBodySize: 10 });
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // chunked, so that the server finds out while the body is read, not from Content-Length
+      const answer = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}/notes`,
+          { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' } },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk) => {
+              body += chunk;
+            });
+            res.on('end', () => resolve({ status: res.statusCode, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end('more than ten bytes of text');
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.body).toContain('Payload Too Large');
+    } finally {
+      log.mockRestore();
+      await server.close();
+    }
   });
 });
 

@@ -95,8 +95,9 @@ function dechunk(data: Buffer, at: number): [Buffer, number, boolean] {
  * const response = await connection.response();
  */
 export class RawConnection {
-  /** Every byte received so far. */
-  received = Buffer.alloc(0);
+  /** How many bytes were received so far (cheap: no copy). */
+  receivedBytes = 0;
+  private chunks: Buffer[] = [];
   /** Where the next unread response starts in `received`. */
   private offset = 0;
   /** True once the server closed the connection (or it broke). */
@@ -107,7 +108,8 @@ export class RawConnection {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (data: Buffer) => {
-      this.received = Buffer.concat([this.received, data]);
+      this.chunks.push(data);
+      this.receivedBytes += data.length;
       this.notify();
     });
     socket.on('error', () => {}); // a reset is a close: the test asserts on `closed`
@@ -130,6 +132,12 @@ export class RawConnection {
         resolve(new RawConnection(socket));
       });
     });
+  }
+
+  /** Every byte received so far. */
+  get received(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] as Buffer;
   }
 
   write(data: string | Uint8Array): void {
@@ -167,9 +175,18 @@ export class RawConnection {
     return text;
   }
 
+  /** Waits until the unread bytes contain `text`; rejects if the connection closes first. */
+  waitForText(text: string): Promise<void> {
+    return this.waitFor(() => {
+      if (this.unread.includes(text)) return true;
+      if (this.closed) throw new Error(`the connection closed before ${JSON.stringify(text)} arrived`);
+      return undefined;
+    });
+  }
+
   /** Waits until `received` holds at least `bytes` bytes (or the connection closes). */
   receivedAtLeast(bytes: number): Promise<void> {
-    return this.waitFor(() => (this.received.length >= bytes || this.closed ? true : undefined));
+    return this.waitFor(() => (this.receivedBytes >= bytes || this.closed ? true : undefined));
   }
 
   /** Closes the connection from the client side (a client that went away). */

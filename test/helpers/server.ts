@@ -27,6 +27,8 @@ interface Running {
 }
 
 const running: Running[] = [];
+/** Per server: resolves once every connection it accepted has closed (its 'close' handlers ran). */
+const allClosed = new WeakMap<TestServer, () => Promise<void>>();
 const sockets = new Set<Socket>();
 
 /**
@@ -50,16 +52,24 @@ export async function startServer(app: App, options: StartOptions = {}): Promise
     port: 0,
   });
   let closedConnections = 0;
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const open = new Set<Socket>();
+  const waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
   handle.server.on('connection', (socket: Socket) => {
+    open.add(socket);
     socket.once('close', () => {
+      open.delete(socket);
       closedConnections++;
-      for (const waiter of waiters.filter((w) => w.count <= closedConnections)) {
+      for (const waiter of waiters.filter((w) => w.ready())) {
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.resolve();
       }
     });
   });
+  const when = (ready: () => boolean) =>
+    new Promise<void>((resolve) => {
+      if (ready()) resolve();
+      else waiters.push({ ready, resolve });
+    });
   const server: TestServer = {
     host: handle.host,
     port: handle.port,
@@ -68,12 +78,9 @@ export async function startServer(app: App, options: StartOptions = {}): Promise
     close: () => handle.close(),
     logs,
     environs,
-    connectionsClosed: (count = 1) =>
-      new Promise<void>((resolve) => {
-        if (closedConnections >= count) resolve();
-        else waiters.push({ count, resolve });
-      }),
+    connectionsClosed: (count = 1) => when(() => closedConnections >= count),
   };
+  allClosed.set(server, () => when(() => open.size === 0));
   running.push({ server, allowViolations });
   return server;
 }
@@ -95,14 +102,14 @@ export async function stopAll(): Promise<void> {
   sockets.clear();
   const stopping = running.splice(0);
   await Promise.all(
-    stopping.map(({ server }) => {
+    stopping.map(async ({ server }) => {
       const closed = server.close();
       server.server.closeAllConnections();
-      return closed;
+      await closed;
+      // a body cut short is closed on its socket's 'close' event, which may come after the server's
+      await allClosed.get(server)?.();
     }),
   );
-  // a body cut by the close above is closed on the socket's 'close' event: let those run
-  await new Promise((resolve) => setImmediate(resolve));
   for (const { server, allowViolations } of stopping) {
     if (allowViolations) continue;
     for (const environ of server.environs) finishValidation(environ);

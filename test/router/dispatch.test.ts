@@ -20,7 +20,7 @@ describe('a router is an app', () => {
   it('passes through an async app and its body', async () => {
     const r = router().get('/slow', async (_environ, startResponse) => {
       await new Promise((resolve) => setTimeout(resolve, 1));
-      startResponse('201 Created', []);
+      startResponse('201 Created', [['Content-Type', 'text/plain']]);
       return ['done'];
     });
     const reply = await call(r, 'GET', '/slow');
@@ -176,7 +176,7 @@ describe('route-level middleware', () => {
       .get('/admin', requireToken(echo('admin')))
       .get('/public', echo('public'));
     await expect(call(r, 'GET', '/admin')).rejects.toBeInstanceOf(Unauthorized);
-    expect((await seen(r, 'GET', '/admin', { headers: ['Authorization', 'Bearer secret'] })).name).toBe(
+    expect((await seen(r, 'GET', '/admin', { headers: [['Authorization', 'Bearer secret']] })).name).toBe(
       'admin',
     );
     expect((await seen(r, 'GET', '/public')).name).toBe('public');

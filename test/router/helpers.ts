@@ -1,85 +1,60 @@
 import {
   type App,
-  type Body,
   createEnviron,
   type Environ,
   emptyInput,
-  type HeaderList,
   isHTTPError,
+  request,
+  shiftPath,
+  type TestResponse,
 } from '@tsgi/core';
 import { routeParams } from '@tsgi/router';
 
 /** What an app answered, collected. */
 export interface Reply {
   status: number;
-  headers: HeaderList;
   body: string;
-  /** The first header of that name (case-insensitive). */
+  /** A header (case-insensitive), or undefined. */
   header(name: string): string | undefined;
 }
 
 export interface CallOptions {
-  /** Request headers, `[name, value, …]` as on the wire. */
-  headers?: string[];
-  /** Pretend an outer app mounted this one here: the prefix moves from PATH_INFO to SCRIPT_NAME. */
-  mountedAt?: string;
-  /** Answer a thrown HTTPError with its response, as the server does. Default: let it throw. */
+  /** Request headers, as `[name, value]` pairs. */
+  headers?: Array<[string, string]>;
+  /** Resolve with the response of a thrown HTTPError, as a server sends it. Default: reject with the error. */
   render?: boolean;
 }
 
-/** The environ a server builds for `method target` (real decoding, real `tsgi.raw_uri`). */
-export function environFor(method: string, target: string, options: CallOptions = {}): Environ {
-  const environ = createEnviron({
-    method,
-    target,
-    rawHeaders: options.headers ?? [],
-    input: emptyInput,
-    serverName: 'test.local',
-    serverPort: '80',
-  });
-  const mount = options.mountedAt;
-  if (mount !== undefined) {
-    if (!environ.PATH_INFO.startsWith(mount)) throw new Error(`${target} is not under ${mount}`);
-    environ.SCRIPT_NAME = mount;
-    environ.PATH_INFO = environ.PATH_INFO.slice(mount.length);
-  }
-  return environ;
-}
-
-/** Runs `app` for one request and collects its answer. Thrown errors reject, unless `render`. */
+/**
+ * Runs `app` for one request through the test client: the environ a server builds, the
+ * server's handling of the response, and the contract validator on the router.
+ * A thrown HTTPError rejects (so a test can check its class), unless `render`.
+ */
 export async function call(
   app: App,
   method: string,
   target: string,
   options: CallOptions = {},
 ): Promise<Reply> {
-  const environ = environFor(method, target, options);
-  let status = 0;
-  let headers: HeaderList = [];
-  const startResponse = (line: string, list: HeaderList) => {
-    status = Number(line.slice(0, 3));
-    headers = list;
-    return () => {};
-  };
-  let body: Body;
-  try {
-    body = await app(environ, startResponse);
-  } catch (error) {
-    if (!options.render || !isHTTPError(error)) throw error;
-    body = error(environ, startResponse);
-  }
-  let text = '';
-  try {
-    for await (const chunk of body) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-  } finally {
-    await body.close?.();
-  }
+  const response: TestResponse = await request(app, { method, url: target, headers: options.headers ?? [] });
+  if (!options.render && isHTTPError(response.error)) throw response.error;
   return {
-    status,
-    headers,
-    body: text,
-    header: (name) => headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1],
+    status: response.status,
+    body: response.text(),
+    header: (name) => response.headers.get(name) ?? undefined,
   };
+}
+
+/** The environ a server builds for `method target`, to call an app directly. */
+export function environFor(method: string, target: string): Environ {
+  return createEnviron({
+    method,
+    target,
+    rawHeaders: [],
+    input: emptyInput,
+    serverName: 'test.local',
+    serverPort: '80',
+  });
 }
 
 /** What an echo app saw of its request. */
@@ -91,7 +66,10 @@ export interface Echo {
   params: Record<string, string | string[]>;
 }
 
-/** An app that answers 200 with JSON of what it saw, labelled `name`. */
+/**
+ * An app that answers 200 telling what it saw, labelled `name`: in the body, and in an
+ * `X-Echo` header (which a HEAD response keeps).
+ */
 export function echo(name: string): App {
   return (environ, startResponse) => {
     const seen: Echo = {
@@ -101,8 +79,12 @@ export function echo(name: string): App {
       pathInfo: environ.PATH_INFO,
       params: { ...routeParams(environ) },
     };
-    startResponse('200 OK', [['Content-Type', 'application/json']]);
-    return [JSON.stringify(seen)];
+    const json = JSON.stringify(seen);
+    startResponse('200 OK', [
+      ['Content-Type', 'application/json'],
+      ['X-Echo', encodeURIComponent(json)],
+    ]);
+    return [json];
   };
 }
 
@@ -114,6 +96,21 @@ export async function seen(
   options: CallOptions = {},
 ): Promise<Echo> {
   const reply = await call(app, method, target, options);
-  if (reply.status !== 200) throw new Error(`${method} ${target}: ${reply.status} ${reply.body}`);
-  return JSON.parse(reply.body) as Echo;
+  const header = reply.header('X-Echo');
+  if (reply.status !== 200 || header === undefined) {
+    throw new Error(`${method} ${target}: ${reply.status} ${reply.body}`);
+  }
+  return JSON.parse(decodeURIComponent(header)) as Echo;
+}
+
+/**
+ * `app` mounted one segment down by plain tsgi means (`shiftPath`, as a URL map does),
+ * not by a router: what a router sees under someone else's mount.
+ */
+export function underOneSegment(app: App): App {
+  return (environ, startResponse) => {
+    const inner = { ...environ };
+    shiftPath(inner);
+    return app(inner, startResponse);
+  };
 }

@@ -1,8 +1,8 @@
-import { type App, fromFetch, NotFound } from '@tsgi/core';
+import { type App, fromFetch, NotFound, validate } from '@tsgi/core';
 import { routeParams, router } from '@tsgi/router';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { call, echo, seen } from './helpers.js';
+import { call, echo, seen, underOneSegment } from './helpers.js';
 
 describe('mount', () => {
   it('moves the matched prefix from PATH_INFO to SCRIPT_NAME', async () => {
@@ -60,7 +60,7 @@ describe('mount', () => {
 
   it('adds to the SCRIPT_NAME of an outer mount', async () => {
     const r = router().mount('/blog', echo('blog'));
-    expect(await seen(r, 'GET', '/site/blog/x', { mountedAt: '/site' })).toMatchObject({
+    expect(await seen(underOneSegment(r), 'GET', '/site/blog/x')).toMatchObject({
       scriptName: '/site/blog',
       pathInfo: '/x',
     });
@@ -73,6 +73,27 @@ describe('mount', () => {
       pathInfo: '/c d',
       params: { dir: 'a/b' },
     });
+  });
+
+  it('builds environs that pass the contract validator at every depth', async () => {
+    const leaf = router()
+      .get('/:id', validate(echo('leaf')))
+      .get('/', validate(echo('index')));
+    const app = router().mount('/a/:x', validate(router().mount('/b', validate(leaf))));
+    expect(await seen(app, 'GET', '/a/1/b/2')).toMatchObject({ name: 'leaf', scriptName: '/a/1/b' });
+    expect(await seen(app, 'GET', '/a/p%2Fq/b/x%2Fy%20z')).toMatchObject({
+      scriptName: '/a/p/q/b',
+      params: { x: 'p/q', id: 'x/y z' },
+    });
+    expect(await seen(app, 'GET', '/a/1/b')).toMatchObject({ name: 'index', pathInfo: '' });
+    expect((await call(app, 'OPTIONS', '/a/1/b/2')).status).toBe(204);
+    await expect(call(app, 'GET', '/a/1/b/2/3')).rejects.toBeInstanceOf(NotFound);
+  });
+
+  it('does not mount a prefix ending in an encoded slash: SCRIPT_NAME cannot end with /', async () => {
+    const r = router().mount('/u/:name', echo('user'));
+    expect((await seen(r, 'GET', '/u/a%2Fb/x')).scriptName).toBe('/u/a/b');
+    await expect(call(r, 'GET', '/u/a%2F/x')).rejects.toBeInstanceOf(NotFound);
   });
 
   it('refuses a second app at the same prefix', () => {
@@ -123,7 +144,7 @@ describe('nested routers', () => {
 
   it('build links from inside: url() with the environ includes SCRIPT_NAME', async () => {
     const linker: App = (environ, startResponse) => {
-      startResponse('200 OK', []);
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
       return [items.url('item', { item: 'kite' }, { environ })];
     };
     const app = router().mount(

@@ -1,7 +1,7 @@
-import { NotFound } from '@tsgi/core';
+import { handler, NotFound, Response, request } from '@tsgi/core';
 import { PARAMS_KEY, routeParams, router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
-import { call, echo, environFor, seen } from './helpers.js';
+import { call, echo, environFor, seen, underOneSegment } from './helpers.js';
 
 describe('routeParams', () => {
   const r = router()
@@ -74,7 +74,7 @@ describe('percent-encoded slashes', () => {
   });
 
   it('are found below an outer mount point', async () => {
-    const environ = await seen(r, 'GET', '/app/files/x%2Fy', { mountedAt: '/app' });
+    const environ = await seen(underOneSegment(r), 'GET', '/app/files/x%2Fy');
     expect(environ).toMatchObject({ scriptName: '/app', params: { name: 'x/y' } });
   });
 
@@ -83,5 +83,16 @@ describe('percent-encoded slashes', () => {
     environ.PATH_INFO = '/files/rewritten';
     const body = (await r(environ, () => () => {})) as string[];
     expect(JSON.parse(String(body[0])).params).toEqual({ name: 'rewritten' });
+  });
+});
+
+describe('Request.params', () => {
+  it('gives the same parameters as routeParams to a handler', async () => {
+    const r = router().get(
+      '/users/:id',
+      handler((req) => Response.json(req.params)),
+    );
+    const response = await request(r, { url: '/users/42' });
+    expect(await response.json()).toEqual({ id: '42' });
   });
 });

@@ -70,6 +70,8 @@ describe('url()', () => {
     expect(() => r.url('user', { id: ['a'] })).toThrow(/one segment/);
     expect(() => r.url('files', { path: 'a/b' })).toThrow(/array of segments/);
     expect(() => r.url('files', { path: [] })).toThrow(/"path" is empty/);
+    const site = router().mount('/t/:tenant', r, { name: 't' });
+    expect(() => site.url('t.user', { tenant: 'a/', id: 1 })).toThrow(/mount point cannot end with "\/"/);
   });
 });
 
@@ -95,6 +97,8 @@ const tricky = fc.constantFrom(
 const segment = fc
   .oneof(fc.string({ unit: 'binary', minLength: 1 }), fc.string({ unit: tricky, minLength: 1 }))
   .filter((text) => text !== '.' && text !== '..' && !text.includes('\0'));
+// A mount point cannot end with `/`, so neither can the last parameter of a mount prefix.
+const mountSegment = segment.filter((text) => !text.endsWith('/'));
 
 describe('url() then matching gives back the parameters (property)', () => {
   const blog = router().get('/posts/:slug/*rest', echo('post'), { name: 'post' });
@@ -134,7 +138,7 @@ describe('url() then matching gives back the parameters (property)', () => {
   it('through a mount, with a query string', async () => {
     await fc.assert(
       fc.asyncProperty(
-        segment,
+        mountSegment,
         segment,
         fc.array(segment, { minLength: 1, maxLength: 3 }),
         async (tenant, slug, rest) => {
@@ -151,13 +155,13 @@ describe('url() then matching gives back the parameters (property)', () => {
     const blog = router()
       .get('/posts/:slug/*rest', echo('post'), { name: 'post' })
       .get('/link-to/:slug', (environ, startResponse) => {
-        startResponse('200 OK', []);
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
         const slug = routeParams(environ).slug as string;
         return [blog.url('post', { slug, rest: ['y'] }, { environ })];
       });
     const site = router().mount('/t/:tenant', blog, { name: 'tenant' });
     await fc.assert(
-      fc.asyncProperty(segment, segment, async (tenant, slug) => {
+      fc.asyncProperty(mountSegment, segment, async (tenant, slug) => {
         const link = (
           await call(site, 'GET', `/t/${encodeURIComponent(tenant)}/link-to/${encodeURIComponent(slug)}`)
         ).body;

@@ -45,7 +45,7 @@ const headerKeys = new Map<string, string | null>();
 const HEADER_KEY_CACHE_LIMIT = 512;
 
 /** `User-Agent` → `HTTP_USER_AGENT`; `Content-Type` → `CONTENT_TYPE`; null for a name with `_`. */
-function headerKey(name: string): string | null {
+export function headerKey(name: string): string | null {
   let key = headerKeys.get(name);
   if (key !== undefined) return key;
   if (name.includes('_')) {

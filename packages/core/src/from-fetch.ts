@@ -1,6 +1,7 @@
-import { BadRequest, HTTPError, statusLine } from './errors.js';
+import { HTTPError, statusLine } from './errors.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { targetWithinMount } from './mount-target.js';
+import { Request as TsgiRequest } from './request.js';
 import type { App, Body, Environ, HeaderList } from './types.js';
 
 /** A WHATWG fetch handler: what Hono's `app.fetch`, Bun, Deno and workers call with each request. */
@@ -16,7 +17,7 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
  * out chunk by chunk; `close()` cancels it. Hop-by-hop headers are dropped both ways.
  * @example
  * const hono = new Hono().get('/hi', (c) => c.text('hi'));
- * serve(urlMap({ '/hono': fromFetch(hono.fetch), '/': tsgiApp }));
+ * serve(router().get('/', home).mount('/hono', fromFetch(hono.fetch))); // router from @tsgi/router
  */
 export function fromFetch(handler: FetchHandler): App {
   return async (environ, startResponse) => {
@@ -27,48 +28,27 @@ export function fromFetch(handler: FetchHandler): App {
   };
 }
 
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)(?::\d*)?$/;
-
 /** The environ as a WHATWG Request whose URL is the target within the mount. */
 function toRequest(environ: Environ): Request {
   const method = environ.REQUEST_METHOD;
   if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') {
     throw new HTTPError(501, `A fetch handler cannot answer ${method}`);
   }
-  const host = environ.HTTP_HOST ?? `${environ.SERVER_NAME}:${environ.SERVER_PORT}`;
-  // a Host that is not just a host (`evil.com/x?`) would move the path: refuse it
-  if (!HOST.test(host)) throw new BadRequest('The Host header is not a valid host');
-  let url: URL;
-  try {
-    // concatenated, never resolved: a path like `//evil.com/x` must stay a path
-    url = new URL(`${environ['tsgi.url_scheme']}://${host}${targetWithinMount(environ)}`);
-  } catch {
-    throw new BadRequest('The Host header is not a valid host');
-  }
+  const tsgiRequest = TsgiRequest.of(environ);
+  // scheme and host as PEP 3333 rebuilds them (a malformed Host is a 400); concatenated, never
+  // resolved, so that a path like `//evil.example/x` stays a path
+  const url = `${tsgiRequest.url.origin}${targetWithinMount(environ)}`;
   // tsgi.input may hold a body without Content-Length (chunked, or a Request made in code)
   const hasBody = method !== 'GET' && method !== 'HEAD' && environ.CONTENT_LENGTH !== '0';
   const init: RequestInit & { duplex: 'half' } = {
     method,
-    headers: requestHeaders(environ),
+    headers: endToEndHeaders(tsgiRequest.headers),
     body: hasBody ? inputStream(environ['tsgi.input']) : null,
     signal: environ['tsgi.signal'],
     // a streamed request body needs this (the handler may answer before reading it all)
     duplex: 'half',
   };
   return new Request(url, init);
-}
-
-/** The request headers, rebuilt from `HTTP_*`, `CONTENT_TYPE` and `CONTENT_LENGTH`. */
-function requestHeaders(environ: Environ): Headers {
-  const pairs: Array<[string, string]> = [];
-  for (const key in environ) {
-    const value = environ[key];
-    if (typeof value !== 'string') continue;
-    if (key.startsWith('HTTP_')) pairs.push([key.slice(5).replaceAll('_', '-').toLowerCase(), value]);
-    else if (key === 'CONTENT_TYPE') pairs.push(['content-type', value]);
-    else if (key === 'CONTENT_LENGTH') pairs.push(['content-length', value]);
-  }
-  return new Headers(endToEndHeaders(pairs));
 }
 
 /** `tsgi.input` as a ReadableStream that pulls a chunk only when the reader wants one. */

@@ -1,8 +1,10 @@
 import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { EmulatedSocket } from './emulated-socket.js';
+import { isHTTPError } from './errors.js';
 import { endToEndHeaders } from './hop-by-hop.js';
 import { encodePath, pathWithinMount, targetWithinMount } from './mount-target.js';
+import { RequestHeaders } from './request.js';
 import type { App, Body, Environ, HeaderList } from './types.js';
 
 /** A Node `(req, res)` request listener: an Express or Connect app, or a plain handler. */
@@ -23,7 +25,7 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
  * links built with `req.baseUrl` point back inside the mount.
  * @example
  * const legacy = express().get('/users/:id', (req, res) => res.json({ id: req.params.id }));
- * serve(urlMap({ '/legacy': fromNode(legacy), '/': app }));
+ * serve(router().get('/', home).mount('/legacy', fromNode(legacy))); // router from @tsgi/router
  */
 export function fromNode(listener: NodeListener): App {
   return (environ, startResponse) => {
@@ -75,6 +77,7 @@ class NodeExchange {
   private state: 'open' | 'finished' | 'aborted' = 'open';
   private abortError: unknown;
   private input: AsyncIterator<Uint8Array> | undefined;
+  private inputError: Error | undefined;
 
   constructor(private readonly environ: Environ) {
     this.head = new Promise((resolve, reject) => {
@@ -124,13 +127,7 @@ class NodeExchange {
     });
     const rawHeaders: string[] = [];
     const headers: Record<string, string> = {};
-    for (const key in environ) {
-      const value = environ[key];
-      if (typeof value !== 'string') continue;
-      let name: string;
-      if (key.startsWith('HTTP_')) name = key.slice(5).replaceAll('_', '-').toLowerCase();
-      else if (key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH') name = key.replace('_', '-').toLowerCase();
-      else continue;
+    for (const [name, value] of new RequestHeaders(environ)) {
       rawHeaders.push(name, value);
       headers[name] = value;
     }
@@ -139,12 +136,15 @@ class NodeExchange {
     // Own properties, not a subclass: Express swaps the prototype of req and res for its own.
     req._read = () => this.readInput();
     req._destroy = (error, callback) => {
-      // destroyed after its end (autoDestroy) it just closes; before, the connection goes too
-      if (!req.readableEnded || !req.complete) {
-        req.aborted = true;
-        req.emit('aborted');
-        this.input?.return?.()?.catch(() => {});
-        this.socket.destroy(error ?? undefined);
+      // Destroyed after its end (autoDestroy), it just closes. A failed tsgi.input (a body over
+      // the server's limit, say) is an error the listener answers. Else the connection goes too.
+      if (error === null || error !== this.inputError) {
+        if (!req.readableEnded || !req.complete) {
+          req.aborted = true;
+          req.emit('aborted');
+          this.input?.return?.()?.catch(() => {});
+          this.socket.destroy(error ?? undefined);
+        }
       }
       callback(error);
     };
@@ -154,7 +154,8 @@ class NodeExchange {
   private readInput(): void {
     if (this.input === undefined) {
       // what IncomingMessage's own _read does first: it starts out not reading ahead
-      (this.req as unknown as { _readableState: { readingMore: boolean } })._readableState.readingMore = false;
+      (this.req as unknown as { _readableState: { readingMore: boolean } })._readableState.readingMore =
+        false;
       this.input = this.environ['tsgi.input'][Symbol.asyncIterator]();
     }
     this.input.next().then(
@@ -165,7 +166,12 @@ class NodeExchange {
           this.req.push(null);
         } else this.req.push(step.value);
       },
-      (error: Error) => this.req.destroy(error),
+      (error: unknown) => {
+        this.inputError = nodeError(error);
+        // no more request bytes will come: on-finished (body-parser) must not wait for them
+        this.socket.readable = false;
+        this.req.destroy(this.inputError);
+      },
     );
   }
 
@@ -202,6 +208,7 @@ class NodeExchange {
       if (typeof chunk === 'function') [callback, chunk] = [chunk, undefined];
       if (typeof encoding === 'function') [callback, encoding] = [encoding, undefined];
       const done = callback as Callback | undefined;
+      if (res.destroyed) return res;
       if (res.writableEnded) {
         if (done) {
           if (res.writableFinished) process.nextTick(done, new Error('end() after the response finished'));
@@ -280,7 +287,7 @@ class NodeExchange {
     }
     this.queue.push({ bytes, callback });
     this.needDrain = true;
-    return true;
+    return false;
   }
 
   /** The server pulls the next chunk of the body. */
@@ -353,6 +360,20 @@ class NodeExchange {
       else this.environ['tsgi.errors'].write(`tsgi fromNode: ${error.message}\n`);
     });
   }
+}
+
+/**
+ * An error as Node code expects one: a plain object. An HTTPError is a function (it is an app),
+ * which libraries such as http-errors reject; its status travels as `status`/`statusCode`.
+ */
+function nodeError(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  if (!isHTTPError(error)) return error;
+  return Object.assign(new Error(error.message, { cause: error }), {
+    status: error.status,
+    statusCode: error.status,
+    expose: error.expose,
+  });
 }
 
 /** Chunk bytes as node:http accepts them: a string (in `encoding`) or a Uint8Array. */

@@ -1,19 +1,26 @@
+export { type AppClass, fromClass, type HandlerResult, handler } from './app-shapes.js';
+export { type BodyOptions, DEFAULT_BODY_LIMIT } from './body/limit.js';
+export { type CgiOptions, runCgi } from './cgi.js';
+export { currentEnviron, currentRequest, requestContext } from './context.js';
+export { createEnviron, type EnvironInit, emptyInput, splitTarget, stderrErrors } from './environ.js';
 export * from './errors.js';
 export { escapeHtml } from './escape.js';
-export type * from './types.js';
-export { createEnviron, emptyInput, splitTarget, stderrErrors, type EnvironInit } from './environ.js';
-export { runApp, ContractError, type ResponseSink } from './run-app.js';
-export { serve, type ServeOptions, type ServerHandle } from './server.js';
-export { Request, RequestHeaders } from './request.js';
-export { DEFAULT_BODY_LIMIT, type BodyOptions } from './body/limit.js';
-export { Response, type ResponseBody, type ResponseInit, type CookieOptions } from './response.js';
-export { html, raw, isSafeHtml, SafeHtml, type HtmlValue } from './html.js';
-export { requestContext, currentEnviron, currentRequest } from './context.js';
-export { fromClass, handler, type AppClass, type HandlerResult } from './app-shapes.js';
-export { fromFetch, type FetchHandler } from './from-fetch.js';
-export { toFetch, type ToFetchOptions, type TsgiFetchHandler, type ClientAddress } from './to-fetch.js';
+export { type FetchHandler, fromFetch } from './from-fetch.js';
 export { fromNode, type NodeListener } from './from-node.js';
-export { runCgi, type CgiOptions } from './cgi.js';
-export { validate, ValidationError, finishValidation, RULES, type Rule, type ValidateOptions } from './validate/index.js';
+export { type HtmlValue, html, isSafeHtml, raw, SafeHtml } from './html.js';
+export { Request, RequestHeaders } from './request.js';
+export { type CookieOptions, Response, type ResponseBody, type ResponseInit } from './response.js';
+export { ContractError, type ResponseSink, runApp } from './run-app.js';
+export { type ServeOptions, type ServerHandle, serve } from './server.js';
 export { request, type TestRequestInit, type TestResponse } from './test-client.js';
-export { shiftPath, requestUri, applicationUri, type RequestUriOptions } from './util.js';
+export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './to-fetch.js';
+export type * from './types.js';
+export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './util.js';
+export {
+  finishValidation,
+  RULES,
+  type Rule,
+  type ValidateOptions,
+  ValidationError,
+  validate,
+} from './validate/index.js';

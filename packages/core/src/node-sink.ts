@@ -44,12 +44,20 @@ export class NodeSink implements ResponseSink {
 
   abort(): void {
     // Destroying the socket cuts the response short: no chunked terminator, fewer bytes than
-    // Content-Length, so the client can tell it is incomplete.
+    // Content-Length, so the client can tell it is incomplete. node corks the socket until the
+    // next tick: flush what was written first, or the client gets nothing, not even the head.
+    const socket = this.res.socket;
+    while (socket?.writableCorked) socket.uncork();
     this.res.destroy();
   }
 
   onGone(listener: () => void): void {
     const res = this.res;
+    // the client may have left while the app was still working: its 'close' is past
+    if (res.destroyed) {
+      if (!res.writableFinished) listener();
+      return;
+    }
     res.once('close', () => {
       if (!res.writableFinished) listener();
     });

@@ -3,6 +3,7 @@ import { assertJson, decodeText, parseJson, parseUrlencoded } from './body/decod
 import { type BodyOptions, readBody } from './body/limit.js';
 import { type MediaType, parseMediaType } from './body/media-type.js';
 import { parseMultipart } from './body/multipart.js';
+import { headerKey } from './environ.js';
 import { BadRequest, UnsupportedMediaType } from './errors.js';
 import type { Environ } from './types.js';
 import { requestUri } from './util.js';
@@ -17,7 +18,7 @@ export class RequestHeaders implements Iterable<[name: string, value: string]> {
 
   /** The header's value (repeated headers joined with `, `), or undefined when absent. */
   get(name: string): string | undefined {
-    const key = environKey(name);
+    const key = headerKey(name);
     if (key === null) return undefined;
     const value = this.environ[key];
     return typeof value === 'string' ? value : undefined;
@@ -42,13 +43,6 @@ export class RequestHeaders implements Iterable<[name: string, value: string]> {
   [Symbol.iterator](): IterableIterator<[name: string, value: string]> {
     return this.entries();
   }
-}
-
-/** `User-Agent` → `HTTP_USER_AGENT`; null for a name with `_`, which the environ never holds. */
-function environKey(name: string): string | null {
-  if (name.includes('_')) return null;
-  const upper = name.toUpperCase().replaceAll('-', '_');
-  return upper === 'CONTENT_TYPE' || upper === 'CONTENT_LENGTH' ? upper : `HTTP_${upper}`;
 }
 
 // A Host header is a name or an IP literal and an optional port; anything else could steer
@@ -122,6 +116,11 @@ export class Request {
       this.#url = new URL(requestUri(this.environ));
     }
     return this.#url;
+  }
+
+  /** The route parameters a router matched (`@tsgi/router`'s `routeParams`); `{}` when none. */
+  get params(): Readonly<Record<string, string | string[]>> {
+    return (this.environ['router.params'] as Record<string, string | string[]> | undefined) ?? {};
   }
 
   /** The query string, parsed: `request.query.get('page')`, `getAll('tag')`. */

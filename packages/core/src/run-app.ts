@@ -1,4 +1,5 @@
 import { HTTPError, InternalServerError } from './errors.js';
+import { isHopByHop } from './hop-by-hop.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
 
 /**
@@ -24,9 +25,8 @@ export interface ResponseSink {
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
-const STATUS = /^([1-5]\d\d) ([^\r\n\0]+)$/;
+const STATUS = /^([2-5]\d\d) ([^\r\n\0]+)$/; // 1xx are not final: see tsgi.early_hints
 const DIGITS = /^\d+$/;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
 /** Thrown when an app breaks the contract (the server answers 500 or aborts). */
 export class ContractError extends TypeError {
@@ -51,13 +51,12 @@ function checkHeaders(headers: unknown): number {
         `startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`,
       );
     }
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) {
+    if (isHopByHop(name)) {
       throw new ContractError(
         `startResponse: ${name} is a hop-by-hop header; the server manages the connection`,
       );
     }
-    if (lower === 'content-length') {
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
       if (!DIGITS.test(value))
         throw new ContractError(`startResponse: Content-Length ${JSON.stringify(value)} is not a number`);
       contentLength = Number(value);
@@ -92,6 +91,7 @@ class Exchange {
   private closed = false;
   private done = false;
   private gone = false;
+  private watching = false;
   private body: Body | undefined;
   private iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
 
@@ -199,6 +199,7 @@ class Exchange {
 
   private async pumpAsync(iterator: AsyncIterator<Chunk>): Promise<void> {
     for (;;) {
+      if (this.gone) return; // the client left before the first pull
       const step = await iterator.next();
       if (this.gone) return;
       if (step.done) {
@@ -238,13 +239,14 @@ class Exchange {
     if (this.headers === null) {
       throw new ContractError('the app did not call startResponse before its first body chunk');
     }
-    this.headersSent = true;
     let headers = this.headers;
     const bodyless = isBodyless(this.status);
     if (!bodyless && this.contentLength === -1 && knownLength !== undefined) {
       headers = headers.concat([['Content-Length', String(knownLength)]]);
     }
     this.sink.sendHead(this.status, this.reason, headers);
+    // only now: a head the sink refused (node throws on a character it cannot send) is still a 500
+    this.headersSent = true;
     // no body bytes for HEAD, 1xx, 204, 304: stop pulling and end
     if (bodyless || this.sink.bodyless) this.finish(knownLength);
   }
@@ -294,6 +296,8 @@ class Exchange {
   }
 
   private watchClient(): void {
+    if (this.watching) return;
+    this.watching = true;
     this.sink.onGone?.(() => {
       if (this.done) return;
       this.gone = true;

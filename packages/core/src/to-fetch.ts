@@ -56,10 +56,13 @@ export function toFetch<Context = unknown>(
         respond(refusal(error));
         return;
       }
+      if (request.signal.aborted) {
+        reject(request.signal.reason);
+        return;
+      }
       const sink = new StreamSink(request.method === 'HEAD', gone, respond, reject);
       const followClient = () => gone.abort(request.signal.reason);
-      if (request.signal.aborted) followClient();
-      else request.signal.addEventListener('abort', followClient, { once: true });
+      request.signal.addEventListener('abort', followClient, { once: true });
       sink.onFinished(() => request.signal.removeEventListener('abort', followClient));
       runApp(app, environ, sink);
     });
@@ -85,7 +88,7 @@ function requestEnviron<Context>(
     rawHeaders,
     input: request.body === null ? emptyInput : streamInput(request.body),
     scheme: https ? 'https' : 'http',
-    serverName: url.hostname,
+    serverName: url.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 address without its URL brackets
     serverPort: url.port || (https ? '443' : '80'),
     remoteAddr: remote?.address ?? '',
     remotePort: remote?.port === undefined ? '' : String(remote.port),

@@ -1,7 +1,7 @@
 import type { App, Body, Environ, StartResponse } from '@tsgi/core';
 import { decodeSegment } from './encode.js';
 import { withParams } from './params.js';
-import type { Pattern } from './pattern.js';
+import type { Pattern, UrlParams } from './pattern.js';
 import { SEGMENT_PATH_KEY, type SegmentPathState, segmentScriptName } from './segment-path.js';
 
 /**
@@ -19,7 +19,26 @@ export class Mount {
   }
 
   /**
-   * Runs the mounted app for a request whose segment path `path` the prefix matched:
+   * The match of the prefix at the start of `path` (segment form), or null. A prefix whose
+   * last parameter ends in an encoded slash (`/users/a%2F`) cannot be mounted: SCRIPT_NAME
+   * would end with `/`, which the contract forbids (the slash belongs to PATH_INFO).
+   */
+  match(path: string): RegExpExecArray | null {
+    const match = this.pattern.regexp.exec(path);
+    return match === null || match[0].endsWith('%2F') ? null : match;
+  }
+
+  /** The URL path of the mount point for these parameters (see {@link Pattern.build}). */
+  build(params: UrlParams, label: string): string {
+    const prefix = this.pattern.build(params, label);
+    if (prefix.endsWith('%2F')) {
+      throw new TypeError(`Cannot build a URL for ${label}: a mount point cannot end with "/" (%2F)`);
+    }
+    return prefix;
+  }
+
+  /**
+   * Runs the mounted app for a request whose segment path `path` the prefix {@link match}ed:
    * the matched part moves from `PATH_INFO` to `SCRIPT_NAME`, in a copy of the environ.
    */
   call(

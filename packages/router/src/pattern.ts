@@ -38,8 +38,9 @@ export class Pattern {
 
   /** Throws a `TypeError` naming the pattern when it is malformed. */
   constructor(source: string, kind: PatternKind) {
-    if (typeof source !== 'string')
+    if (typeof source !== 'string') {
       throw new TypeError(`A route pattern must be a string, got ${typeof source}`);
+    }
     if (!source.startsWith('/')) throw invalid(source, 'it must start with "/"');
     this.source = source;
     // a mount prefix matches whole segments: `/blog/` is `/blog`, and `/` mounts at the root
@@ -189,8 +190,9 @@ function encodeSegment(text: string, name: string, label: string): string {
     );
   }
   // Servers refuse a NUL in a path (a 400): a link holding one could never be followed.
-  if (text.includes('\0'))
+  if (text.includes('\0')) {
     throw new TypeError(`Cannot build a URL for ${label}: parameter "${name}" holds NUL`);
+  }
   try {
     return encodeURIComponent(text);
   } catch (error) {

@@ -1,25 +1,10 @@
-import {
-  type App,
-  type Body,
-  type Environ,
-  MethodNotAllowed,
-  NotFound,
-  type StartResponse,
-} from '@tsgi/core';
-import { Mount } from './mount.js';
-import { withParams } from './params.js';
-import { Pattern, type UrlParams } from './pattern.js';
-import { normalizeMethod, Route, sortMethods } from './route.js';
-import { type IndexNode, RouteIndex } from './route-index.js';
-import { segmentPath } from './segment-path.js';
-import { otherSpelling, permanentRedirect, redirectLocation, type TrailingSlash } from './trailing-slash.js';
+import type { App, Body, Environ, StartResponse } from '@tsgi/core';
+import type { UrlParams } from './pattern.js';
+import { normalizeMethod } from './route.js';
+import { dispatcher, type RouterOptions, RouteTable, tableOf } from './route-table.js';
 import { finishUrl, type UrlOptions } from './url.js';
 
-/** Options of {@link router}. */
-export interface RouterOptions {
-  /** What to do when only the other spelling of a trailing slash matches. Default `'strict'` (a 404). */
-  trailingSlash?: TrailingSlash;
-}
+export type { RouterOptions };
 
 /** Options of a route. */
 export interface RouteOptions {
@@ -31,150 +16,6 @@ export interface RouteOptions {
 export interface MountOptions {
   /** A name: `url('blog')` is the mount point, and `url('blog.post')` the route `post` of a mounted router. */
   name?: string;
-}
-
-const TABLE = Symbol('tsgi.router.table');
-
-/** The routing state of a router, shared by its dispatch function and its methods. */
-class RouteTable {
-  readonly index = new RouteIndex();
-  readonly routes = new Map<string, Route>();
-  readonly mounts = new Map<string, Mount>();
-  readonly names = new Map<string, Route | Mount>();
-  readonly trailingSlash: TrailingSlash;
-
-  constructor(options: RouterOptions) {
-    const trailingSlash = options.trailingSlash ?? 'strict';
-    if (trailingSlash !== 'strict' && trailingSlash !== 'redirect') {
-      throw new TypeError(
-        `router: trailingSlash must be 'strict' or 'redirect', got ${String(trailingSlash)}`,
-      );
-    }
-    this.trailingSlash = trailingSlash;
-  }
-
-  addRoute(
-    methods: readonly (string | undefined)[],
-    source: string,
-    app: App,
-    name: string | undefined,
-  ): void {
-    checkApp(app, source);
-    const pattern = new Pattern(source, 'route');
-    // one Route per path (static) or pattern, however many methods and calls add to it
-    const key = pattern.staticPath === undefined ? `pattern ${source}` : `path ${pattern.staticPath}`;
-    let route = this.routes.get(key);
-    if (route === undefined) {
-      route = new Route(pattern);
-      this.routes.set(key, route);
-      if (pattern.staticPath === undefined) this.index.add(route);
-      else this.index.addStatic(pattern.staticPath, route);
-    }
-    for (const method of methods) route.add(method, app);
-    if (name !== undefined) this.name(name, route);
-  }
-
-  addMount(source: string, app: App, name: string | undefined): void {
-    checkApp(app, source);
-    const pattern = new Pattern(source, 'mount');
-    if (this.mounts.has(pattern.regexp.source))
-      throw new TypeError(`Something is already mounted at ${source}`);
-    const mount = new Mount(pattern, app);
-    this.mounts.set(pattern.regexp.source, mount);
-    this.index.add(mount);
-    if (name !== undefined) this.name(name, mount);
-  }
-
-  name(name: string, entry: Route | Mount): void {
-    if (typeof name !== 'string' || name === '')
-      throw new TypeError('A route name must be a non-empty string');
-    const named = this.names.get(name);
-    if (named !== undefined && named !== entry) {
-      throw new TypeError(`Duplicate route name "${name}": already ${named.pattern.source}`);
-    }
-    this.names.set(name, entry);
-  }
-
-  /** Runs the app that answers this request, or throws the HTTP error that does. */
-  dispatch(environ: Environ, startResponse: StartResponse): Body | Promise<Body> {
-    const path = segmentPath(environ) || '/'; // an empty PATH_INFO is the root of the mount
-    const method = environ.REQUEST_METHOD;
-    const exact = this.index.staticRoute(path);
-    if (exact !== undefined) {
-      const app = exact.appFor(method);
-      if (app !== undefined) return app(environ, startResponse);
-    }
-    for (let node: IndexNode | undefined = this.index.deepest(path); node; node = node.parent) {
-      for (const entry of node.entries) {
-        if (entry.kind === 'mount') {
-          const match = entry.pattern.regexp.exec(path);
-          if (match !== null) return entry.call(environ, path, match, startResponse);
-          continue;
-        }
-        const app = entry.appFor(method);
-        if (app === undefined) continue;
-        const match = entry.pattern.regexp.exec(path);
-        if (match === null) continue;
-        const params = entry.pattern.params(match);
-        return app(withParams(environ, params), startResponse);
-      }
-    }
-    return this.noMatch(environ, startResponse, path, method);
-  }
-
-  /** No app answers: automatic OPTIONS, 405, a trailing-slash redirect, or 404. */
-  noMatch(environ: Environ, startResponse: StartResponse, path: string, method: string): Body {
-    const allowed = this.allowedMethods(path);
-    if (allowed.size > 0) {
-      allowed.add('OPTIONS');
-      const allow = sortMethods(allowed);
-      if (method !== 'OPTIONS') throw new MethodNotAllowed(allow);
-      startResponse('204 No Content', [['Allow', allow.join(', ')]]);
-      return [];
-    }
-    if (this.trailingSlash === 'redirect') {
-      const other = otherSpelling(path);
-      if (other !== undefined && this.allowedMethods(other).size > 0) {
-        const location = redirectLocation(environ, other);
-        if (location !== undefined) return permanentRedirect(location)(environ, startResponse) as Body;
-      }
-    }
-    throw new NotFound();
-  }
-
-  /** Every method some route answers for this path (the slow path: only for 405 and OPTIONS). */
-  allowedMethods(path: string): Set<string> {
-    const allowed = new Set<string>();
-    this.index.staticRoute(path)?.addMethodsTo(allowed);
-    for (let node: IndexNode | undefined = this.index.deepest(path); node; node = node.parent) {
-      for (const entry of node.entries) {
-        if (entry.kind === 'route' && entry.pattern.regexp.test(path)) entry.addMethodsTo(allowed);
-      }
-    }
-    return allowed;
-  }
-
-  /** The percent-encoded path of a named route, relative to this router. */
-  pathFor(name: string, params: UrlParams): string {
-    const entry = this.names.get(name);
-    if (entry !== undefined) {
-      return entry.pattern.build(params, `${entry.kind} "${name}" (${entry.pattern.source})`) || '/';
-    }
-    // `blog.post`: the route `post` of the router mounted as `blog` (mount names may hold dots too)
-    for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
-      const mount = this.names.get(name.slice(0, dot));
-      if (mount === undefined || mount.kind !== 'mount' || !(mount.app instanceof Router)) continue;
-      const prefix = mount.pattern.build(params, `mount "${name.slice(0, dot)}" (${mount.pattern.source})`);
-      return prefix + mount.app[TABLE].pathFor(name.slice(dot + 1), params);
-    }
-    const known = [...this.names.keys()].map((known) => JSON.stringify(known)).join(', ');
-    throw new TypeError(`No route named ${JSON.stringify(name)} (known: ${known || 'none'})`);
-  }
-}
-
-function checkApp(app: unknown, source: string): void {
-  if (typeof app !== 'function')
-    throw new TypeError(`The app for ${source} is not a function: ${typeof app}`);
 }
 
 // Lets a Router instance be called: its call signature comes from this interface.
@@ -195,15 +36,10 @@ export interface Router {
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature
 export class Router {
-  declare readonly [TABLE]: RouteTable;
-
   constructor(options: RouterOptions = {}) {
-    const table = new RouteTable(options);
     // A class instance cannot be called, so the router is a function with this class's prototype.
-    const app = ((environ: Environ, startResponse: StartResponse) =>
-      table.dispatch(environ, startResponse)) as Router;
+    const app = dispatcher(new RouteTable(options)) as Router;
     Object.setPrototypeOf(app, new.target.prototype);
-    Object.defineProperty(app, TABLE, { value: table });
     // biome-ignore lint/correctness/noConstructorReturn: see above
     return app;
   }
@@ -245,7 +81,7 @@ export class Router {
 
   /** Routes requests of every method matching `pattern` to `app`. */
   all(pattern: string, app: App, options?: RouteOptions): this {
-    this[TABLE].addRoute([undefined], pattern, app, options?.name);
+    tableOf(this).addRoute([undefined], pattern, app, options?.name);
     return this;
   }
 
@@ -258,7 +94,7 @@ export class Router {
   route(methods: string | readonly string[], pattern: string, app: App, options?: RouteOptions): this {
     const list = typeof methods === 'string' ? [methods] : methods;
     if (list.length === 0) throw new TypeError(`No method given for ${pattern}`);
-    this[TABLE].addRoute(list.map(normalizeMethod), pattern, app, options?.name);
+    tableOf(this).addRoute(list.map(normalizeMethod), pattern, app, options?.name);
     return this;
   }
 
@@ -271,7 +107,7 @@ export class Router {
    * @example r.mount('/blog', blog, { name: 'blog' })
    */
   mount(prefix: string, app: App, options?: MountOptions): this {
-    this[TABLE].addMount(prefix, app, options?.name);
+    tableOf(this).addMount(prefix, app, options?.name);
     return this;
   }
 
@@ -282,7 +118,7 @@ export class Router {
    * @example r.url('user', { id: 42 }, { query: { tab: 'posts' } }) // '/users/42?tab=posts'
    */
   url(name: string, params: UrlParams = {}, options: UrlOptions = {}): string {
-    return finishUrl(this[TABLE].pathFor(name, params), options);
+    return finishUrl(tableOf(this).pathFor(name, params), options);
   }
 }
 

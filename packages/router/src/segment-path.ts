@@ -64,8 +64,9 @@ function hasEncodedSlash(target: string): boolean {
   const query = target.indexOf('?');
   const end = query === -1 ? target.length : query;
   for (let i = target.indexOf('%'); i !== -1 && i < end; i = target.indexOf('%', i + 1)) {
-    if (target.charCodeAt(i + 1) === 50 /* 2 */ && (target.charCodeAt(i + 2) | 0x20) === 102 /* f */)
-      return true;
+    const slash =
+      target.charCodeAt(i + 1) === 50 /* 2 */ && (target.charCodeAt(i + 2) | 0x20) === 102; /* f or F */
+    if (slash) return true;
   }
   return false;
 }

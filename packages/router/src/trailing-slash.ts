@@ -1,4 +1,4 @@
-import type { App, Environ } from '@tsgi/core';
+import type { Environ } from '@tsgi/core';
 import { segmentPathToUrl } from './encode.js';
 import { segmentScriptName } from './segment-path.js';
 
@@ -26,17 +26,4 @@ export function redirectLocation(environ: Environ, path: string): string | undef
   const location = segmentPathToUrl(segmentScriptName(environ) + path);
   if (!location.startsWith('/') || location.startsWith('//')) return undefined;
   return environ.QUERY_STRING === '' ? location : `${location}?${environ.QUERY_STRING}`;
-}
-
-/** An app answering `308 Permanent Redirect` to `location`. */
-export function permanentRedirect(location: string): App {
-  return (_environ, startResponse) => {
-    const body = `Redirecting to ${location}\n`;
-    startResponse('308 Permanent Redirect', [
-      ['Location', location],
-      ['Content-Type', 'text/plain; charset=utf-8'],
-      ['Content-Length', String(Buffer.byteLength(body))],
-    ]);
-    return [body];
-  };
 }
