@@ -12,31 +12,15 @@ import {
   toFetch,
   validate,
 } from '@tsgi/core';
+import { router } from '@tsgi/router';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { stream } from 'hono/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gate } from '../helpers/gate.js';
 
-/** A promise the test opens when it wants: proves a chunk arrived before the next was made. */
-function gate(): { open: () => void; opened: Promise<void> } {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
-
-/** Mounts `app` at `prefix`: moves the prefix from PATH_INFO to SCRIPT_NAME (what a router's mount does). */
-function mount(prefix: string, app: App): App {
-  return (environ, startResponse) => {
-    const path = environ.PATH_INFO;
-    if (path !== prefix && !path.startsWith(`${prefix}/`)) throw new NotFound();
-    return app(
-      { ...environ, SCRIPT_NAME: environ.SCRIPT_NAME + prefix, PATH_INFO: path.slice(prefix.length) },
-      startResponse,
-    );
-  };
-}
+/** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
+const mount = (prefix: string, app: App): App => router().mount(prefix, app);
 
 const decoder = new TextDecoder();
 

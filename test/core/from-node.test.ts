@@ -1,38 +1,14 @@
 // fromNode: an Express 5 app (a Node (req, res) listener) mounted under /legacy as a tsgi app,
 // served for real by serve(); and the req/res emulation under a server that is not node:http.
 import { get as httpGet, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import {
-  type App,
-  fromNode,
-  type Middleware,
-  NotFound,
-  type ServerHandle,
-  serve,
-  toFetch,
-  validate,
-} from '@tsgi/core';
+import { type App, fromNode, type Middleware, type ServerHandle, serve, toFetch, validate } from '@tsgi/core';
+import { router } from '@tsgi/router';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { gate } from '../helpers/gate.js';
 
-function gate(): { open: () => void; opened: Promise<void> } {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { open, opened };
-}
-
-/** Mounts `app` at `prefix`: moves the prefix from PATH_INFO to SCRIPT_NAME (what a router's mount does). */
-function mount(prefix: string, app: App): App {
-  return (environ, startResponse) => {
-    const path = environ.PATH_INFO;
-    if (path !== prefix && !path.startsWith(`${prefix}/`)) throw new NotFound();
-    return app(
-      { ...environ, SCRIPT_NAME: environ.SCRIPT_NAME + prefix, PATH_INFO: path.slice(prefix.length) },
-      startResponse,
-    );
-  };
-}
+/** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
+const mount = (prefix: string, app: App): App => router().mount(prefix, app);
 
 /** A tsgi middleware around the Express app: it sees the response and adds to it. */
 const tagged: Middleware = (app) => (environ, startResponse) =>
