@@ -3,7 +3,16 @@
  * the environ build, runApp or the middleware call chain shows even when the socket numbers are noisy.
  * Prints a markdown table; `run.ts` includes it in the results. Run alone: `npx tsx micro.ts`.
  */
-import { type App, createEnviron, type Environ, type EnvironInit, type Middleware, runApp } from '@tsgi/core';
+import {
+  type App,
+  createEnviron,
+  type Environ,
+  type EnvironInit,
+  type Middleware,
+  request,
+  runApp,
+} from '@tsgi/core';
+import { routeParams, router } from '@tsgi/router';
 import { Bench, type Task } from 'tinybench';
 import { HELLO, MIDDLEWARE_LAYERS, TEXT } from './servers/common.js';
 
@@ -18,6 +27,13 @@ const layered = Array.from({ length: MIDDLEWARE_LAYERS }, () => noop).reduceRigh
   (app, middleware) => middleware(app),
   hello,
 );
+
+const user: App = (environ, startResponse) => {
+  const body = JSON.stringify({ id: routeParams(environ).id });
+  startResponse('200 OK', [['Content-Type', 'application/json']]);
+  return [body];
+};
+const routes = router().get('/user/:id', user).get('/mw', layered).get('/', hello);
 
 const init: EnvironInit = {
   method: 'GET',
@@ -73,7 +89,10 @@ bench
   .add('runApp(hello) into a null sink', () => runApp(hello, environ, nullSink))
   .add('createEnviron + runApp(hello): the server path minus node:http', () =>
     runApp(hello, createEnviron(init), nullSink),
-  );
+  )
+  .add('request(hello): the test client (runs under validate)', () => request(hello))
+  .add(`request(${MIDDLEWARE_LAYERS} layers + hello)`, () => request(layered))
+  .add('request(router) GET /user/42', () => request(routes, { url: '/user/42' }));
 
 await bench.warmup();
 await bench.run();

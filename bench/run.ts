@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Case, type Group, selectGroups } from './lib/cases.js';
 import { type BenchConfig, readConfig } from './lib/config.js';
-import { check, type LoadOptions, type LoadResult, load } from './lib/load.js';
+import { check, type LoadOptions, load } from './lib/load.js';
 import { hasCommand, machineInfo, pinned, toolVersion } from './lib/machine.js';
-import { type Failure, type GroupResult, groupTable, targetTable } from './lib/report.js';
-import { peakRssMiB, type RunningServer, startServer, stopServer } from './lib/servers.js';
+import { type Failure, type GroupResult, groupTable, type Measurement, targetTable } from './lib/report.js';
+import { cpuTimeMs, peakRssMiB, type RunningServer, startServer, stopServer } from './lib/servers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
@@ -84,7 +84,7 @@ async function runGroup(group: Group, config: BenchConfig, options: LoadOptions)
     running.push(failure || server instanceof Error ? undefined : server);
   }
 
-  const rounds: Array<Array<LoadResult | undefined>> = group.cases.map(() => []);
+  const rounds: Array<Array<Measurement | undefined>> = group.cases.map(() => []);
   for (let round = 0; round < config.rounds; round++) {
     const order = group.cases.map((_, index) => (index + round) % group.cases.length);
     for (const index of order) {
@@ -92,7 +92,14 @@ async function runGroup(group: Group, config: BenchConfig, options: LoadOptions)
       if (!server) continue;
       const entry: Case = group.cases[index]!;
       try {
-        rounds[index]![round] = await load(server.port, entry.request, options);
+        const before = cpuTimeMs(server);
+        const result = await load(server.port, entry.request, options);
+        const after = cpuTimeMs(server);
+        const cpuUs =
+          before === undefined || after === undefined
+            ? undefined
+            : ((after - before) * 1000) / result.requests;
+        rounds[index]![round] = { ...result, cpuUs };
       } catch (error) {
         log(`  ${entry.server.label}: ${(error as Error).message}`);
       }

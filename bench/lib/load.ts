@@ -14,6 +14,8 @@ export interface LoadRequest {
 
 /** What one load measured. */
 export interface LoadResult {
+  /** Completed requests. */
+  requests: number;
   /** Completed requests per second. */
   rps: number;
   /** 99th percentile latency in milliseconds. */
@@ -63,6 +65,7 @@ async function wrk(url: string, request: LoadRequest, options: LoadOptions): Pro
     non2xx: number;
   };
   return {
+    requests: result.requests,
     rps: result.requests / (result.duration_us / 1e6),
     p99Ms: result.p99_us / 1000,
     errors: result.errors,
@@ -87,6 +90,7 @@ async function autocannon(url: string, request: LoadRequest, options: LoadOption
     non2xx: number;
   };
   return {
+    requests: result.requests.total,
     rps: result.requests.total / result.duration,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -1,5 +1,5 @@
 /** Starting, checking and stopping the benchmark servers, each in its own pinned child process. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './machine.js';
@@ -74,6 +74,25 @@ export function peakRssMiB(server: RunningServer): number | undefined {
     const status = readFileSync(`/proc/${server.process.pid}/status`, 'utf8');
     const kib = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
     return kib ? Number(kib[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time the server's process has used so far (user + system, all threads), in ms; undefined
+ * where /proc is missing. Unlike req/s, CPU per request hardly moves when other processes
+ * compete for the machine: the paired ratio of both is reported.
+ */
+export function cpuTimeMs(server: RunningServer): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${server.process.pid}/stat`, 'utf8');
+    // fields after the command name, which is in parentheses and may hold spaces
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
   } catch {
     return undefined;
   }

@@ -92,7 +92,10 @@ describe('the request line', () => {
 describe('request headers', () => {
   it('maps headers to HTTP_* keys, upper-cased with - turned into _', async () => {
     const server = await echoServer();
-    const seen = await seenRaw(server, 'GET / HTTP/1.1\r\nHost: example.test\r\nx-request-id: abc\r\nAccept: */*');
+    const seen = await seenRaw(
+      server,
+      'GET / HTTP/1.1\r\nHost: example.test\r\nx-request-id: abc\r\nAccept: */*',
+    );
     expect(seen).toMatchObject({ HTTP_HOST: 'example.test', HTTP_X_REQUEST_ID: 'abc', HTTP_ACCEPT: '*/*' });
   });
 
@@ -127,7 +130,10 @@ describe('request headers', () => {
       'GET / HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 10.0.0.1',
     );
     expect(both.HTTP_X_FORWARDED_FOR).toBe('10.0.0.1');
-    const alone = await seenRaw(server, 'GET / HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nX_Custom: 1');
+    const alone = await seenRaw(
+      server,
+      'GET / HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nX_Custom: 1',
+    );
     expect(Object.keys(alone).filter((key) => key.startsWith('HTTP_'))).toEqual(['HTTP_HOST']);
     expect(Object.values(alone)).not.toContain('6.6.6.6');
   });

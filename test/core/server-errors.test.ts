@@ -32,6 +32,7 @@ describe('an error before the headers went out', () => {
       'thrown by the body before its first chunk',
       (_environ, startResponse) => {
         startResponse('200 OK', [...TEXT, ['X-Never', 'sent']]);
+        // biome-ignore lint/correctness/useYield: it throws on the first pull, on purpose
         return (function* () {
           throw new Error(secret);
         })();

@@ -4,7 +4,7 @@ import { type App, type Body, validate } from '@tsgi/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../helpers/bodies.js';
 import { httpRequest } from '../helpers/http.js';
-import { RawConnection, rawRequest } from '../helpers/raw.js';
+import { parseResponse, RawConnection, rawRequest } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
 
 afterEach(stopAll);
@@ -84,7 +84,9 @@ describe('responses without a body', () => {
     connection.write('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
     const head = await connection.response({ head: true });
     expect(head.header('Content-Length')).toBe('12');
-    expect(head.headers.filter(([name]) => name !== 'Date')).toEqual(got.headers.filter(([name]) => name !== 'Date'));
+    expect(head.headers.filter(([name]) => name !== 'Date')).toEqual(
+      got.headers.filter(([name]) => name !== 'Date'),
+    );
     // the next request on this connection proves no body bytes followed the HEAD response
     connection.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect((await connection.response()).body.toString()).toBe('twelve bytes');
@@ -134,7 +136,7 @@ describe('responses without a body', () => {
     expect((await connection.response()).status).toBe(Number(status.slice(0, 3)));
   });
 
-  it("sends a 304 that keeps the Content-Length of the response it stands for, and no body", async () => {
+  it('sends a 304 that keeps the Content-Length of the response it stands for, and no body', async () => {
     const server = await startServer(
       validate((_environ, startResponse) => {
         startResponse('304 Not Modified', [['Content-Length', '1234']]);
@@ -165,7 +167,11 @@ describe('when the headers go out', () => {
       ),
     );
     const response = await rawRequest(server.port, get());
-    expect([response.status, response.header('X-Late'), response.body.toString()]).toEqual([201, 'yes', 'made']);
+    expect([response.status, response.header('X-Late'), response.body.toString()]).toEqual([
+      201,
+      'yes',
+      'made',
+    ]);
   });
 
   it('does not send headers for empty chunks: the app may still replace them with the error argument', async () => {
@@ -249,5 +255,59 @@ describe('app and body shapes', () => {
     // the headers went out with the first write(): the length was not known yet
     expect(response.header('Transfer-Encoding')).toBe('chunked');
     expect(response.body.toString()).toBe('written bytes then the body');
+  });
+});
+
+// An app whose Content-Length does not match its body breaks the contract. Each case runs under
+// validate() and bare (validate would otherwise be first to object, and this checks the
+// server): either way the client never gets a response that looks whole.
+describe.each([
+  ['under validate()', true],
+  ['bare (the server checks)', false],
+])('an app whose Content-Length is wrong, %s', (_, validated) => {
+  const withLength = (length: number, chunks: string[]): App => {
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [...TEXT, ['Content-Length', String(length)]]);
+      return (function* () {
+        yield* chunks;
+      })();
+    };
+    return validated ? validate(app) : app;
+  };
+
+  it('is aborted when the body is shorter than its Content-Length', async () => {
+    const server = await startServer(withLength(10, ['short']), { allowViolations: validated });
+    const response = await rawRequest(server.port, get());
+    expect(response.header('Content-Length')).toBe('10');
+    expect(response.body.toString()).toBe('short');
+    expect(response.complete).toBe(false);
+    if (validated) expect(server.logs.join('')).toContain('content-length-short');
+    await expect(httpRequest(server.url)).rejects.toThrow();
+  });
+
+  it('is aborted when a later chunk goes past its Content-Length', async () => {
+    const server = await startServer(withLength(5, ['hel', 'lo world']), { allowViolations: validated });
+    const response = await rawRequest(server.port, get());
+    expect(response.header('Content-Length')).toBe('5');
+    expect(response.body.toString()).toBe('hel');
+    expect(response.complete).toBe(false);
+    expect(server.logs.join('')).toMatch(
+      validated ? /content-length-exceeded/ : /more than its Content-Length/,
+    );
+  });
+
+  it('is never a whole response when the first chunk is already too long', async () => {
+    const server = await startServer(withLength(5, ['hello world']), { allowViolations: validated });
+    const connection = await RawConnection.open(server.port);
+    connection.write(get());
+    if (validated) {
+      // the validator objects before the head goes out: a 500
+      expect((await connection.response()).status).toBe(500);
+    } else {
+      // the server checks once it has accepted the head: an abort (node had not written the head yet)
+      await connection.whenClosed;
+      expect(parseResponse(connection.received, { closed: true })?.response.complete ?? false).toBe(false);
+    }
+    expect(connection.received.toString()).not.toContain('hello');
   });
 });

@@ -35,7 +35,10 @@ describe('reading the request body', () => {
 
   it('reads a chunked body, in chunks sent apart', async () => {
     const server = await startServer(validate(echoBody));
-    const response = await httpRequest(`${server.url}/chunked`, { method: 'POST', body: ['one ', 'two ', 'three'] });
+    const response = await httpRequest(`${server.url}/chunked`, {
+      method: 'POST',
+      body: ['one ', 'two ', 'three'],
+    });
     expect(response.text).toBe('/chunked:one two three');
     const raw = await rawRequest(
       server.port,
@@ -76,7 +79,9 @@ describe('reading the request body', () => {
     const server = await startServer(validate(ignoreBody));
     const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
     const connection = await RawConnection.open(server.port);
-    connection.write(`POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
+    connection.write(
+      `POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`,
+    );
     expect((await connection.response()).body.toString()).toBe('/first:unread');
     connection.write('GET /next HTTP/1.1\r\nHost: x\r\n\r\n');
     expect((await connection.response()).body.toString()).toBe('/next:unread');
@@ -102,7 +107,10 @@ describe('reading the request body', () => {
   });
 
   it.each([
-    ['both Content-Length and Transfer-Encoding', 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    [
+      'both Content-Length and Transfer-Encoding',
+      'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
     ['two different Content-Lengths', 'Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'],
   ])('refuses a request with %s (a smuggling attempt) before the app runs', async (_, rest) => {
     const server = await startServer(validate(echoBody));
@@ -157,7 +165,10 @@ describe('Expect: 100-continue', () => {
 describe('maxBodySize', () => {
   it('answers 413 for a Content-Length over the limit, before the app runs', async () => {
     const server = await startServer(validate(echoBody), { maxBodySize: 10 });
-    const response = await rawRequest(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n');
+    const response = await rawRequest(
+      server.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n',
+    );
     expect(response.status).toBe(413);
     expect(response.body.toString()).toMatch(/^413 /);
     expect(server.environs).toEqual([]);

@@ -36,7 +36,13 @@ export function httpRequest(url: string, init: HttpRequestInit = {}): Promise<Ht
       res.on('end', () => {
         if (!res.complete) return reject(new Error('the response was incomplete'));
         const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString(), informational });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body,
+          text: body.toString(),
+          informational,
+        });
       });
     });
     req.on('information', (info) => informational.push({ status: info.statusCode, headers: info.headers }));

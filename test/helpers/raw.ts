@@ -59,7 +59,15 @@ export function parseResponse(
     [body, end, complete] = [data.subarray(start), data.length, closed];
   }
   if (!complete && !closed) return null;
-  const response = { status, reason: match[2] as string, headers, body, complete, raw: data.subarray(0, end), header };
+  const response = {
+    status,
+    reason: match[2] as string,
+    headers,
+    body,
+    complete,
+    raw: data.subarray(0, end),
+    header,
+  };
   return { response, length: end };
 }
 
@@ -176,8 +184,8 @@ export class RawConnection {
   }
 
   /** Waits until the unread bytes contain `text`; rejects if the connection closes first. */
-  waitForText(text: string): Promise<void> {
-    return this.waitFor(() => {
+  async waitForText(text: string): Promise<void> {
+    await this.waitFor(() => {
       if (this.unread.includes(text)) return true;
       if (this.closed) throw new Error(`the connection closed before ${JSON.stringify(text)} arrived`);
       return undefined;
@@ -185,8 +193,8 @@ export class RawConnection {
   }
 
   /** Waits until `received` holds at least `bytes` bytes (or the connection closes). */
-  receivedAtLeast(bytes: number): Promise<void> {
-    return this.waitFor(() => (this.receivedBytes >= bytes || this.closed ? true : undefined));
+  async receivedAtLeast(bytes: number): Promise<void> {
+    await this.waitFor(() => (this.receivedBytes >= bytes || this.closed ? true : undefined));
   }
 
   /** Closes the connection from the client side (a client that went away). */

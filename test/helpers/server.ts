@@ -1,7 +1,14 @@
 // Start a real server for a test, and tear everything down after it.
 //   const server = await startServer(validate(app));   …   afterEach(stopAll);
 import type { Socket } from 'node:net';
-import { type App, type Environ, finishValidation, type ServeOptions, type ServerHandle, serve } from '@tsgi/core';
+import {
+  type App,
+  type Environ,
+  finishValidation,
+  type ServeOptions,
+  type ServerHandle,
+  serve,
+} from '@tsgi/core';
 
 /** A server on 127.0.0.1 with a free port, whose `tsgi.errors` lines are kept for the test to read. */
 export interface TestServer extends ServerHandle {
@@ -24,11 +31,11 @@ export interface StartOptions extends ServeOptions {
 interface Running {
   server: TestServer;
   allowViolations: boolean;
+  /** Resolves once every connection the server accepted has closed (its 'close' handlers ran). */
+  allClosed(): Promise<void>;
 }
 
 const running: Running[] = [];
-/** Per server: resolves once every connection it accepted has closed (its 'close' handlers ran). */
-const allClosed = new WeakMap<TestServer, () => Promise<void>>();
 const sockets = new Set<Socket>();
 
 /**
@@ -80,8 +87,7 @@ export async function startServer(app: App, options: StartOptions = {}): Promise
     environs,
     connectionsClosed: (count = 1) => when(() => closedConnections >= count),
   };
-  allClosed.set(server, () => when(() => open.size === 0));
-  running.push({ server, allowViolations });
+  running.push({ server, allowViolations, allClosed: () => when(() => open.size === 0) });
   return server;
 }
 
@@ -102,12 +108,13 @@ export async function stopAll(): Promise<void> {
   sockets.clear();
   const stopping = running.splice(0);
   await Promise.all(
-    stopping.map(async ({ server }) => {
-      const closed = server.close();
+    stopping.map(async ({ server, allClosed }) => {
+      // a test may have closed it already
+      const closed = server.server.listening ? server.close() : undefined;
       server.server.closeAllConnections();
       await closed;
       // a body cut short is closed on its socket's 'close' event, which may come after the server's
-      await allClosed.get(server)?.();
+      await allClosed();
     }),
   );
   for (const { server, allowViolations } of stopping) {

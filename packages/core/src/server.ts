@@ -166,8 +166,13 @@ function closeGracefully(server: Server, timeout: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => server.closeAllConnections(), timeout);
     timer.unref();
+    // node closes only the connections idle at close(): one whose request finishes later would
+    // stay open for keepAliveTimeout. Sweep those until the last connection is gone.
+    const sweep = setInterval(() => server.closeIdleConnections(), 10);
+    sweep.unref();
     server.close((error) => {
       clearTimeout(timer);
+      clearInterval(sweep);
       if (error) reject(error);
       else resolve();
     });
