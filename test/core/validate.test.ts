@@ -2,7 +2,6 @@ import {
   type App,
   type Body,
   type Chunk,
-  createEnviron,
   finishValidation,
   type ResponseSink,
   request,
