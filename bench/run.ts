@@ -175,7 +175,9 @@ async function main(): Promise<void> {
       `after ${config.warmup} s of warm-up; ${pinning}`,
     config.only.length ? `- Partial run: BENCH_ONLY=${config.only.join(',')}` : '',
     '',
-    'Ratios are the median over rounds of req/s ÷ raw node:http req/s in the same round (higher is better).',
+    'Each ratio is the median over rounds of a paired ratio: req/s ÷ raw node:http req/s in the same round, or ' +
+      'by CPU, node:http CPU µs/req ÷ the row’s CPU µs/req (server process, user + system). Higher is better. ' +
+      'The CPU ratio hardly moves when other processes compete for the machine; req/s does.',
     '',
     '## Targets (issue 5)',
     '',

@@ -46,7 +46,7 @@ describe('an error before the headers went out', () => {
     expect(response.raw.toString()).not.toContain('hunter2');
     expect(response.body.toString()).toMatch(/^<!doctype html>|Internal Server Error/i);
     expect(server.logs.join('')).toContain(secret);
-    expect(server.logs.join('')).toContain('GET /page');
+    expect(server.logs.join('')).toContain('GET "/page"');
   });
 
   it('renders a thrown HTTPError with its status and headers, and does not log it', async () => {
@@ -201,6 +201,21 @@ describe.each([
     const response = await rawRequest(server.port, GET);
     expect(response.status).toBe(500);
     expect(response.raw.toString('latin1')).not.toContain('evil');
+  });
+
+  it.each<[string, string, HeaderList]>([
+    // two lengths let a proxy in front and the client disagree on where the response ends
+    ['two Content-Length headers', '200 OK', [...TEXT, ['Content-Length', '4'], ['content-length', '40']]],
+    ['a Status header', '200 OK', [...TEXT, ['Status', '302 Found']]],
+    ['a Content-Length on a 204', '204 No Content', [['Content-Length', '4']]],
+  ])('answers 500 for %s', async (_what, status, headers) => {
+    const server = await serveBroken((_environ, startResponse) => {
+      startResponse(status, headers);
+      return status.startsWith('204') ? [] : ['body'];
+    });
+    const response = await rawRequest(server.port, GET);
+    expect(response.status).toBe(500);
+    expect(response.raw.toString('latin1')).not.toMatch(/Status: 302|Content-Length: 40/i);
   });
 
   it('answers 500 when startResponse is called a second time without an error', async () => {

@@ -92,6 +92,22 @@ describe('responses without a body', () => {
     expect((await connection.response()).body.toString()).toBe('twelve bytes');
   });
 
+  it('lets a legacy write() app answer HEAD without special-casing it', async () => {
+    let after = false;
+    const server = await startServer(
+      validate((_environ, startResponse) => {
+        const write = startResponse('200 OK', TEXT);
+        write('first ');
+        write('second');
+        after = true;
+        return [];
+      }),
+    );
+    const response = await httpRequest(server.url, { method: 'HEAD' });
+    expect([response.status, response.body.length, after]).toEqual([200, 0, true]);
+    expect(server.logs).toEqual([]);
+  });
+
   it('answers HEAD without pulling a streamed body past its headers', async () => {
     let pulled = 0;
     let finished = false;

@@ -4,7 +4,7 @@ import { type Chunk, type HeaderList, validate } from '@tsgi/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, sleep } from '../helpers/bodies.js';
 import { httpRequest } from '../helpers/http.js';
-import { RawConnection } from '../helpers/raw.js';
+import { RawConnection, rawRequest } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
 
 afterEach(stopAll);
@@ -153,6 +153,37 @@ describe('103 Early Hints', () => {
       '</style.css>; rel=preload; as=style, </app.js>; rel=preload; as=script',
     );
     expect([response.status, response.text]).toEqual([200, '<!doctype html>']);
+  });
+
+  it('sends no 103 once the response has started: it would break the chunked framing', async () => {
+    // bare: validate() would stop the app first (rule early-hints-late); this is the server's guard
+    const server = await startServer((environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/html']]);
+      return (function* () {
+        yield 'first ';
+        environ['tsgi.early_hints'](['</late.css>; rel=preload']);
+        yield 'second';
+      })();
+    });
+    const response = await rawRequest(server.port, GET);
+    expect([response.status, response.body.toString(), response.complete]).toEqual([
+      200,
+      'first second',
+      true,
+    ]);
+    expect(response.raw.toString()).not.toContain('103');
+  });
+
+  it('sends no 103 to an HTTP/1.0 client, which knows no 1xx', async () => {
+    const server = await startServer(
+      validate((environ, startResponse) => {
+        environ['tsgi.early_hints'](['</style.css>; rel=preload']);
+        startResponse('200 OK', [['Content-Type', 'text/html']]);
+        return ['page'];
+      }),
+    );
+    const response = await rawRequest(server.port, 'GET / HTTP/1.0\r\nHost: x\r\n\r\n');
+    expect(response.raw.toString()).toMatch(/^HTTP\/1\.1 200 OK/);
   });
 
   it('puts the 103 on the wire before the final status line', async () => {

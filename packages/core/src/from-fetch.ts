@@ -21,15 +21,46 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
  */
 export function fromFetch(handler: FetchHandler): App {
   return async (environ, startResponse) => {
-    const response = await handler(toRequest(environ));
+    const { signal, unlink } = followSignal(environ['tsgi.signal']);
+    let response: Response;
+    try {
+      response = await handler(toRequest(environ, signal));
+    } catch (error) {
+      unlink();
+      throw error;
+    }
     const { status, statusText } = response;
     startResponse(statusText ? `${status} ${statusText}` : statusLine(status), responseHeaders(response));
-    return response.body === null ? [] : streamBody(response.body);
+    if (response.body === null) {
+      unlink();
+      return [];
+    }
+    return streamBody(response.body, unlink);
+  };
+}
+
+/**
+ * A signal of the request's own that follows `parent` until `unlink()`, which also aborts it
+ * when the response was cut short. `tsgi.signal` may be shared by every request of a
+ * connection, and a listener left on it (undici adds one per Request) would stay until
+ * garbage collection.
+ */
+function followSignal(parent: AbortSignal): { signal: AbortSignal; unlink: (cutShort?: boolean) => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    unlink: (cutShort = false) => {
+      parent.removeEventListener('abort', onAbort);
+      if (cutShort) controller.abort(new Error('The response was closed before its end'));
+    },
   };
 }
 
 /** The environ as a WHATWG Request whose URL is the target within the mount. */
-function toRequest(environ: Environ): Request {
+function toRequest(environ: Environ, signal: AbortSignal): Request {
   const method = environ.REQUEST_METHOD;
   if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') {
     throw new HTTPError(501, `A fetch handler cannot answer ${method}`);
@@ -44,7 +75,7 @@ function toRequest(environ: Environ): Request {
     method,
     headers: endToEndHeaders(tsgiRequest.headers),
     body: hasBody ? inputStream(environ['tsgi.input']) : null,
-    signal: environ['tsgi.signal'],
+    signal,
     // a streamed request body needs this (the handler may answer before reading it all)
     duplex: 'half',
   };
@@ -81,10 +112,11 @@ function responseHeaders(response: Response): HeaderList {
 }
 
 /** A response body stream as a tsgi body: one chunk per read; `close()` cancels the stream. */
-function streamBody(stream: ReadableStream<Uint8Array>): Body {
+function streamBody(stream: ReadableStream<Uint8Array>, unlink: (cutShort?: boolean) => void): Body {
   const reader = stream.getReader();
   let finished = false;
   const close = async (): Promise<void> => {
+    unlink(!finished);
     if (finished) return;
     finished = true;
     await reader.cancel();

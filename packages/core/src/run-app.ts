@@ -1,5 +1,6 @@
 import { HTTPError, InternalServerError } from './errors.js';
 import { isHopByHop } from './hop-by-hop.js';
+import { CR_LF_NUL, isBodylessStatus, isPromise, TOKEN } from './http-syntax.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
 
 /**
@@ -23,8 +24,6 @@ export interface ResponseSink {
   readonly bodyless?: boolean;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FORBIDDEN_IN_VALUE = /[\r\n\0]/;
 const STATUS = /^([2-5]\d\d) ([^\r\n\0]+)$/; // 1xx are not final: see tsgi.early_hints
 const DIGITS = /^\d+$/;
 
@@ -33,7 +32,8 @@ export class ContractError extends TypeError {
   override name = 'ContractError';
 }
 
-function checkHeaders(headers: unknown): number {
+/** Checks a header list; returns its Content-Length, or -1 when it has none. */
+function checkHeaders(headers: unknown, status: number): number {
   if (!Array.isArray(headers))
     throw new ContractError('startResponse: headers must be an array of [name, value]');
   let contentLength = -1;
@@ -46,19 +46,25 @@ function checkHeaders(headers: unknown): number {
     if (typeof name !== 'string' || !TOKEN.test(name)) {
       throw new ContractError(`startResponse: header name ${JSON.stringify(name)} is not an HTTP token`);
     }
-    if (typeof value !== 'string' || FORBIDDEN_IN_VALUE.test(value)) {
+    if (typeof value !== 'string' || CR_LF_NUL.test(value)) {
       throw new ContractError(
         `startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`,
       );
     }
-    if (isHopByHop(name)) {
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower)) {
       throw new ContractError(
         `startResponse: ${name} is a hop-by-hop header; the server manages the connection`,
       );
     }
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+    if (lower === 'status')
+      throw new ContractError('startResponse: a Status header; pass the status as the first argument');
+    if (lower === 'content-length') {
+      // two lengths let a proxy and a client disagree on where the response ends
+      if (contentLength !== -1) throw new ContractError('startResponse: more than one Content-Length header');
       if (!DIGITS.test(value))
         throw new ContractError(`startResponse: Content-Length ${JSON.stringify(value)} is not a number`);
+      if (status === 204) throw new ContractError('startResponse: a 204 response has no Content-Length');
       contentLength = Number(value);
     }
   }
@@ -69,15 +75,6 @@ function byteLength(chunk: Chunk): number {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk);
   if (chunk instanceof Uint8Array) return chunk.byteLength;
   throw new ContractError(`the body yielded a ${typeof chunk}; chunks must be Uint8Array or string`);
-}
-
-/** Status codes that never carry a body. */
-function isBodyless(status: number): boolean {
-  return status < 200 || status === 204 || status === 304;
-}
-
-function isPromise<T>(value: unknown): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
 }
 
 /** One request's response: the state behind `startResponse` and the body pump. */
@@ -92,12 +89,15 @@ class Exchange {
   private done = false;
   private gone = false;
   private watching = false;
+  private discarding = false;
   private body: Body | undefined;
   private iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
 
   constructor(
     private readonly environ: Environ,
     private readonly sink: ResponseSink,
+    /** This exchange answers with an error page: if that fails too, give up rather than recurse. */
+    private readonly answersError = false,
   ) {}
 
   readonly startResponse: StartResponse = (status, headers, error) => {
@@ -109,8 +109,9 @@ class Exchange {
     const match = typeof status === 'string' ? STATUS.exec(status) : null;
     if (match === null)
       throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
-    this.contentLength = checkHeaders(headers);
-    this.status = Number(match[1]);
+    const code = Number(match[1]);
+    this.contentLength = checkHeaders(headers, code);
+    this.status = code;
     this.reason = match[2] as string;
     this.headers = headers;
     return this.write;
@@ -118,7 +119,10 @@ class Exchange {
 
   private readonly write: Write = (chunk) => {
     if (this.headers === null) throw new ContractError('write() called before startResponse');
-    if (this.done) throw new ContractError('write() called after the response ended');
+    if (this.done) {
+      if (this.discarding || this.gone) return; // HEAD, 204, 304, or nobody listening: bytes go nowhere
+      throw new ContractError('write() called after the response ended');
+    }
     if (!this.send(chunk, undefined)) return this.sink.drained();
   };
 
@@ -131,12 +135,20 @@ class Exchange {
       this.fail(error);
       return;
     }
-    if (isPromise<Body>(body)) return body.then((b) => this.pump(b)).catch((error) => this.fail(error));
+    if (isPromise<Body>(body))
+      return Promise.resolve(body)
+        .then((b) => this.pump(b))
+        .catch((error) => this.fail(error));
     return this.pump(body);
   }
 
   private pump(body: Body): Promise<void> | undefined {
     this.body = body;
+    if (this.done) {
+      // write() already finished the response (HEAD, 204), or the client left while the app ran
+      this.close();
+      return;
+    }
     try {
       if (Array.isArray(body)) return this.pumpArray(body as Chunk[]);
       if (typeof body === 'string' || body instanceof Uint8Array) {
@@ -240,7 +252,7 @@ class Exchange {
       throw new ContractError('the app did not call startResponse before its first body chunk');
     }
     let headers = this.headers;
-    const bodyless = isBodyless(this.status);
+    const bodyless = isBodylessStatus(this.status);
     if (!bodyless && this.contentLength === -1 && knownLength !== undefined) {
       headers = headers.concat([['Content-Length', String(knownLength)]]);
     }
@@ -248,7 +260,10 @@ class Exchange {
     // only now: a head the sink refused (node throws on a character it cannot send) is still a 500
     this.headersSent = true;
     // no body bytes for HEAD, 1xx, 204, 304: stop pulling and end
-    if (bodyless || this.sink.bodyless) this.finish(knownLength);
+    if (bodyless || this.sink.bodyless) {
+      this.discarding = true;
+      this.finish(knownLength);
+    }
   }
 
   /** Ends the response, sending `last` (the final chunk, when the pump knows it) with the end. */
@@ -264,7 +279,7 @@ class Exchange {
       }
     }
     this.done = true;
-    if (this.contentLength > this.sent && !this.sink.bodyless && !isBodyless(this.status)) {
+    if (this.contentLength > this.sent && !this.sink.bodyless && !isBodylessStatus(this.status)) {
       if (length > 0) this.sink.write(last as Chunk);
       this.sink.abort(
         new ContractError(`the app sent ${this.sent} of its Content-Length of ${this.contentLength} bytes`),
@@ -278,6 +293,7 @@ class Exchange {
   /** An error from the app: a response if headers did not go out, else an aborted one. */
   private fail(error: unknown): void {
     if (this.done) {
+      if (!this.gone) this.log('error after the response ended', error);
       this.close();
       return;
     }
@@ -292,7 +308,11 @@ class Exchange {
       error instanceof HTTPError ? error : new InternalServerError(undefined, { cause: error });
     if (!(error instanceof HTTPError) || httpError.status >= 500)
       this.log('error before the response started', error);
-    new Exchange(this.environ, this.sink).run(httpError);
+    if (this.answersError) {
+      this.sink.abort(error);
+      return;
+    }
+    new Exchange(this.environ, this.sink, true).run(httpError);
   }
 
   private watchClient(): void {
@@ -308,13 +328,14 @@ class Exchange {
 
   /** Returns an unfinished iterator and calls `body.close()`, exactly once. */
   private close(): void {
-    if (this.closed) return;
+    if (this.closed || this.body === undefined) return; // a body not yet returned is closed on arrival
     this.closed = true;
     const iterator = this.iterator;
     this.iterator = undefined;
     try {
       const returned = iterator?.return?.();
-      if (isPromise(returned)) returned.catch((error) => this.log('iterator return() failed', error));
+      if (isPromise(returned))
+        returned.then(undefined, (error) => this.log('iterator return() failed', error));
     } catch (error) {
       this.log('iterator return() failed', error);
     }
@@ -322,7 +343,7 @@ class Exchange {
     if (body === undefined || typeof body.close !== 'function') return;
     try {
       const closed = body.close();
-      if (isPromise(closed)) closed.catch((error) => this.log('body.close() failed', error));
+      if (isPromise(closed)) closed.then(undefined, (error) => this.log('body.close() failed', error));
     } catch (error) {
       this.log('body.close() failed', error);
     }
@@ -331,9 +352,9 @@ class Exchange {
   private log(what: string, error: unknown): void {
     const detail = error instanceof Error ? (error.stack ?? String(error)) : String(error);
     const { REQUEST_METHOD, SCRIPT_NAME, PATH_INFO } = this.environ;
-    this.environ['tsgi.errors'].write(
-      `tsgi: ${REQUEST_METHOD} ${SCRIPT_NAME}${PATH_INFO}: ${what}: ${detail}\n`,
-    );
+    // quoted: a decoded path may hold a newline, which must not start a forged log line
+    const path = JSON.stringify(`${SCRIPT_NAME}${PATH_INFO}`);
+    this.environ['tsgi.errors'].write(`tsgi: ${REQUEST_METHOD} ${path}: ${what}: ${detail}\n`);
   }
 }
 

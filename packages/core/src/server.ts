@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createEnviron, stderrErrors } from './environ.js';
@@ -77,7 +78,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         remotePort: connection.remotePort,
         errors,
         signal: connection.signal,
-        earlyHints: (links) => res.writeEarlyHints({ link: links }),
+        earlyHints: (links) => sendEarlyHints(req, res, links),
         multiprocess,
       });
     } catch (error) {
@@ -140,6 +141,8 @@ function connectionOf(socket: Socket): Connection {
   let connection = connections.get(socket);
   if (connection === undefined) {
     const controller = new AbortController();
+    // every request on the connection may listen (fetch(url, { signal }) does): no leak warning
+    setMaxListeners(0, controller.signal);
     socket.once('close', () => controller.abort(new Error('The client went away')));
     connection = {
       remoteAddr: socket.remoteAddress ?? '',
@@ -149,6 +152,12 @@ function connectionOf(socket: Socket): Connection {
     connections.set(socket, connection);
   }
   return connection;
+}
+
+/** A 103 only before the response and only to HTTP/1.1 clients (HTTP/1.0 knows no 1xx). */
+function sendEarlyHints(req: IncomingMessage, res: ServerResponse, links: string[]): void {
+  if (res.headersSent || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return;
+  res.writeEarlyHints({ link: links });
 }
 
 /** Answers a request the server refuses before any app runs (bad path, body too large). */

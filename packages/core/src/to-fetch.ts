@@ -1,5 +1,6 @@
 import { createEnviron, emptyInput } from './environ.js';
 import { HTTPError } from './errors.js';
+import { isBodylessStatus } from './http-syntax.js';
 import { type ResponseSink, runApp } from './run-app.js';
 import type { App, Chunk, Environ, ErrorStream, HeaderList } from './types.js';
 
@@ -175,7 +176,7 @@ class StreamSink implements ResponseSink {
   }
 
   sendHead(status: number, reason: string, headers: HeaderList): void {
-    const nullBody = this.bodyless || status === 204 || status === 205 || status === 304;
+    const nullBody = this.bodyless || isBodylessStatus(status);
     this.responded = true;
     this.respond(new Response(nullBody ? null : this.stream, { status, statusText: reason, headers }));
   }
