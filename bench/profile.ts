@@ -105,19 +105,22 @@ const walk = (node: ProfileNode, onPath: Set<string>) => {
 };
 walk(root, new Set());
 
-const percent = (time: number) => `${((100 * time) / total).toFixed(1)}%`;
+// timeDeltas are in µs; per request, over the requests of the load (startup time is negligible)
+const cells = (time: number) =>
+  `${((100 * time) / total).toFixed(1)}% | ${(time / result.requests).toFixed(2)}`;
 const top = (map: Map<string, number>, filter: (key: string) => boolean, count: number) =>
   [...map]
     .filter(([key]) => filter(key))
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
-    .map(([key, time]) => `| ${percent(time)} | \`${key}\` |`);
+    .map(([key, time]) => `| ${cells(time)} | \`${key}\` |`);
 
 const ours = (key: string) => key.includes('/packages/');
 console.log(`# ${spec.label} ${request.method} ${path}: ${Math.round(result.rps)} req/s under the profiler`);
-console.log(`\nProfile: ${file}\n\n## Self time, all code\n\n| self | function |\n| ---: | --- |`);
+const header = (what: string) => `| ${what} | µs/req | function |\n| ---: | ---: | --- |`;
+console.log(`\nProfile: ${file}\n\n## Self time, all code\n\n${header('self')}`);
 console.log(top(self, () => true, 25).join('\n'));
-console.log('\n## Self time, tsgi code (packages/)\n\n| self | function |\n| ---: | --- |');
+console.log(`\n## Self time, tsgi code (packages/)\n\n${header('self')}`);
 console.log(top(self, ours, 20).join('\n'));
-console.log('\n## Inclusive time, tsgi code (packages/)\n\n| total | function |\n| ---: | --- |');
+console.log(`\n## Inclusive time, tsgi code (packages/)\n\n${header('total')}`);
 console.log(top(inclusive, ours, 20).join('\n'));

@@ -71,8 +71,22 @@ async function prepare(
   return undefined;
 }
 
+/** Starts a group's servers, measures the group, and stops the servers even when something throws. */
 async function runGroup(group: Group, config: BenchConfig, options: LoadOptions): Promise<GroupResult> {
   const servers = await startAll(group, config);
+  try {
+    return await measure(group, servers, config, options);
+  } finally {
+    for (const server of servers.values()) if (!(server instanceof Error)) await stopServer(server);
+  }
+}
+
+async function measure(
+  group: Group,
+  servers: Map<string, RunningServer | Error>,
+  config: BenchConfig,
+  options: LoadOptions,
+): Promise<GroupResult> {
   const failures: Array<Failure | undefined> = [];
   const running: Array<RunningServer | undefined> = [];
   for (const entry of group.cases) {
@@ -108,7 +122,6 @@ async function runGroup(group: Group, config: BenchConfig, options: LoadOptions)
   }
 
   const peakRss = running.map((server) => (server ? peakRssMiB(server) : undefined));
-  for (const server of servers.values()) if (!(server instanceof Error)) await stopServer(server);
   return { group, rounds, peakRss, failures };
 }
 
@@ -138,6 +151,8 @@ function localDate(): string {
 }
 
 async function main(): Promise<void> {
+  // exit (and so kill the servers, see lib/servers.ts) on Ctrl-C
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const config = readConfig();
   const groups = selectGroups(config.only);
   const tool = config.tool ?? (hasCommand('wrk') ? 'wrk' : 'autocannon');

@@ -9,6 +9,12 @@ export const ECHO_BYTES = 1024;
 export const SERVERS = {
   node: { name: 'node', label: 'node:http (raw)', file: 'node' },
   tsgi: { name: 'tsgi', label: 'tsgi', file: 'tsgi' },
+  tsgiBare: {
+    name: 'tsgi-bare',
+    label: 'tsgi, no router (hand dispatch like node:http)',
+    file: 'tsgi',
+    env: { BENCH_BARE: '1' },
+  },
   tsgi1000: {
     name: 'tsgi-1000',
     label: 'tsgi, 1,000 routes',
@@ -61,7 +67,7 @@ export const GROUPS: Group[] = [
   {
     name: 'hello',
     title: 'GET / (hello world)',
-    cases: cases(hello, HELLO, [SERVERS.node, SERVERS.tsgi, SERVERS.tsgiContext, ...PEERS]),
+    cases: cases(hello, HELLO, [SERVERS.node, SERVERS.tsgi, SERVERS.tsgiBare, SERVERS.tsgiContext, ...PEERS]),
   },
   {
     name: 'user',

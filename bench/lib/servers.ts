@@ -24,6 +24,12 @@ export interface RunningServer {
 }
 
 const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+// Servers still running: killed when the runner exits, however it exits, so none is left behind.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
 const START_TIMEOUT_MS = 15_000;
 
 /**
@@ -42,6 +48,8 @@ export function startServer(
     env: { ...process.env, ...spec.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => {
     stderr += data.toString();

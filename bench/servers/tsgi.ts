@@ -1,9 +1,10 @@
 /**
  * tsgi: plain contract apps behind @tsgi/router, served by `serve` from @tsgi/core.
  * BENCH_TABLE_SIZE sets the route table's size (10 by default, 1,000 for the scale row);
- * BENCH_CONTEXT=1 wraps the router in `requestContext()` (AsyncLocalStorage).
+ * BENCH_CONTEXT=1 wraps the router in `requestContext()` (AsyncLocalStorage);
+ * BENCH_BARE=1 dispatches by hand, like servers/node.ts, to measure the gateway without the router.
  */
-import { type App, type Middleware, requestContext, serve } from '@tsgi/core';
+import { type App, type Middleware, NotFound, requestContext, serve } from '@tsgi/core';
 import { routeParams, router } from '@tsgi/router';
 import { announce, fillerRoutes, HELLO, HOST, MIDDLEWARE_LAYERS, TEXT } from './common.js';
 
@@ -16,11 +17,15 @@ const text =
 
 const hello = text(HELLO);
 
-const user: App = (environ, startResponse) => {
-  const body = JSON.stringify({ id: routeParams(environ).id });
-  startResponse('200 OK', [['Content-Type', 'application/json']]);
-  return [body];
-};
+const json =
+  (id: unknown): App =>
+  (_environ, startResponse) => {
+    const body = JSON.stringify({ id });
+    startResponse('200 OK', [['Content-Type', 'application/json']]);
+    return [body];
+  };
+
+const user: App = (environ, startResponse) => json(routeParams(environ).id)(environ, startResponse);
 
 const echo: App = async (environ, startResponse) => {
   const chunks: Uint8Array[] = [];
@@ -42,6 +47,18 @@ r.get('/mw', layered);
 r.post('/echo', echo);
 r.get('/', hello);
 
-const app: App = process.env.BENCH_CONTEXT === '1' ? requestContext()(r) : r;
+const USER = /^\/user\/([^/]+)$/;
+const bare: App = (environ, startResponse) => {
+  const path = environ.PATH_INFO;
+  const method = environ.REQUEST_METHOD;
+  if (method === 'GET' && (path === '/' || path === '/mw')) return hello(environ, startResponse);
+  if (method === 'POST' && path === '/echo') return echo(environ, startResponse);
+  const match = method === 'GET' ? USER.exec(path) : null;
+  if (match) return json(match[1])(environ, startResponse);
+  throw new NotFound();
+};
+
+const routed: App = process.env.BENCH_BARE === '1' ? bare : r;
+const app: App = process.env.BENCH_CONTEXT === '1' ? requestContext()(routed) : routed;
 const server = await serve(app, { host: HOST, port: 0 });
 announce(server.port);

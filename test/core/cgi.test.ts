@@ -226,9 +226,16 @@ describe('runCgi output, as the CGI server reads it', () => {
       REQUEST_METHOD: 'POST',
       PATH_INFO: '/echo',
       CONTENT_LENGTH: '5x',
+      HTTP_ACCEPT: 'application/json',
     });
     expect(code).toBe(0);
-    expect(stdout.toString()).toMatch(/^Status: 400 Bad Request\r\n/);
+    // the page a thrown BadRequest renders, negotiated the same way
+    const [head, body] = stdout.toString().split('\r\n\r\n');
+    expect(head).toMatch(/^Status: 400 Bad Request\r\n/);
+    expect(head).toContain('Vary: Accept');
+    expect(JSON.parse(body as string)).toEqual({
+      error: { status: 400, message: 'Content-Length is not a number' },
+    });
   });
 
   it('sends error details to stderr only', async () => {

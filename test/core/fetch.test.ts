@@ -162,6 +162,61 @@ describe('fromFetch: a Hono app mounted at /hono, served by serve()', () => {
   });
 });
 
+/** POSTs `body` chunked (so that the server finds it too large only while it is read), reads the answer. */
+function postChunked(url: string, body: string): Promise<{ status?: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('fromFetch: a request body over the server’s limit', () => {
+  const tooLong = 'more than ten bytes of text';
+
+  it('answers 413 when the handler lets the body’s error propagate', async () => {
+    const handler = async (request: Request) => new Response(await request.text());
+    const server = await serve(validate(fromFetch(handler)), { port: 0, maxBodySize: 10 });
+    try {
+      const answer = await postChunked(`${server.url}/notes`, tooLong);
+      expect(answer.status).toBe(413);
+      expect(answer.body).toContain('The request body is larger than 10 bytes');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('gives the handler a plain Error that carries the status, as Hono’s onError reads it', async () => {
+    const seen: unknown[] = [];
+    const hono = new Hono()
+      .post('/notes', async (c) => c.text(await c.req.text()))
+      .onError((error, c) => {
+        seen.push(error);
+        const status = (error as Error & { status?: number }).status ?? 500;
+        return c.text(`hono says: ${error.message}`, status as 413);
+      });
+    const server = await serve(validate(fromFetch(hono.fetch)), { port: 0, maxBodySize: 10 });
+    try {
+      const answer = await postChunked(`${server.url}/notes`, tooLong);
+      expect(answer).toEqual({ status: 413, body: 'hono says: The request body is larger than 10 bytes' });
+      expect(typeof seen[0]).toBe('object'); // not the HTTPError, which is a function
+      expect(seen[0]).toBeInstanceOf(Error);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 /** An app that answers with the environ keys a fetch runtime's request maps to. */
 const environApp: App = async (environ, startResponse) => {
   let input = '';
@@ -349,6 +404,10 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
     })(new globalThis.Request('http://example.test/%ff'));
     expect(response.status).toBe(400);
     expect(ran).toBe(false);
+    // the page a thrown BadRequest renders
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('vary')).toBe('Accept');
+    expect(await response.text()).toContain('<p>The request path is not valid percent-encoded UTF-8</p>');
   });
 
   it('runs under @hono/node-server, with the client address from its bindings', async () => {

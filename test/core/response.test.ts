@@ -74,9 +74,21 @@ describe('Response as an app', () => {
     expect(body).toEqual([]);
   });
 
-  it('refuses a status that is not 100 to 599', () => {
+  it('refuses a status that is not a final one, 200 to 599', () => {
     expect(() => new Response('x', { status: 99 })).toThrow(RangeError);
+    expect(() => new Response('x', { status: 600 })).toThrow(RangeError);
     expect(() => new Response('x', { status: 200.5 })).toThrow(RangeError);
+    // a 1xx is not a final response: the server would refuse it, so fail where it is made
+    expect(() => new Response(null, { status: 103 })).toThrow(/200 to 599 \(a 1xx is not a final response/);
+    expect(() => new Response(null, { status: 100 })).toThrow(RangeError);
+  });
+
+  it.each([204, 205, 304])('refuses a body on a %i, which has none (and so no Content-Type)', (status) => {
+    expect(() => new Response('x', { status })).toThrow(`a ${status} response has no body`);
+    expect(() => Response.json({}, { status })).toThrow(TypeError);
+    expect(() => new Response('', { status })).toThrow(TypeError);
+    expect(new Response(null, { status }).headers).toEqual([]);
+    expect(new Response(undefined, { status }).getHeader('content-type')).toBeUndefined();
   });
 });
 

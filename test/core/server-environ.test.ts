@@ -49,8 +49,24 @@ describe('the request line', () => {
     const server = await echoServer();
     const response = await rawRequest(server.port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
     expect(response.status).toBe(400);
-    expect(response.body.toString()).toMatch(/^400 /);
+    // the same page a thrown BadRequest renders, and the connection closes (a body may be unread)
+    expect(response.header('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.body.toString()).toContain('<h1>400 Bad Request</h1>');
+    expect(response.header('connection')).toBe('close');
     expect(server.environs).toEqual([]);
+  });
+
+  it('answers a refused request in JSON when the client prefers it, like a thrown HTTPError', async () => {
+    const server = await echoServer();
+    const response = await rawRequest(
+      server.port,
+      'GET /%FF HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n\r\n',
+    );
+    expect(response.status).toBe(400);
+    expect(response.header('vary')).toBe('Accept');
+    expect(JSON.parse(response.body.toString())).toEqual({
+      error: { status: 400, message: 'The request path is not valid percent-encoded UTF-8' },
+    });
   });
 
   it('passes QUERY_STRING raw, not decoded', async () => {

@@ -1,4 +1,13 @@
-import { applicationUri, type Environ, requestUri, shiftPath } from '@tsgi/core';
+import {
+  applicationUri,
+  type Environ,
+  encodePath,
+  rawPathInfo,
+  rawScriptName,
+  requestUri,
+  shiftPath,
+} from '@tsgi/core';
+import { router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
 
 function environ(values: Partial<Record<string, string>>): Environ {
@@ -87,8 +96,47 @@ describe('applicationUri and requestUri', () => {
     expect(requestUri(env)).toBe('http://example.com/my%20app/50%25/why%3F%23/caf%C3%A9');
   });
 
+  it('spell a path as the router’s url() does: what RFC 3986 allows in a segment stays as is', () => {
+    const path = "/a:b@c;d=e,f!$&'()*+~/[x]";
+    expect(encodePath(path)).toBe("/a:b@c;d=e,f!$&'()*+~/%5Bx%5D");
+    expect(requestUri(environ({ PATH_INFO: path }))).toBe(`http://example.com${encodePath(path)}`);
+    // an app mounted at /shop;v=1@x links to itself the same way both ways
+    const env = environ({ SCRIPT_NAME: '/shop;v=1@x', PATH_INFO: '/' });
+    const r = router().get('/', () => [], { name: 'home' });
+    expect(applicationUri(env)).toBe('http://example.com/shop;v=1@x');
+    expect(r.url('home', {}, { environ: env })).toBe('/shop;v=1@x/');
+  });
+
   it('do not double the slash at the root', () => {
     expect(requestUri(environ({ PATH_INFO: '/a' }))).toBe('http://example.com/a');
     expect(requestUri(environ({ PATH_INFO: '' }))).toBe('http://example.com/');
+  });
+});
+
+describe('rawPathInfo and rawScriptName', () => {
+  it('cut the raw target where SCRIPT_NAME ends, even when the mount point holds a %2F', () => {
+    const env = environ({
+      SCRIPT_NAME: '/t/a/b',
+      PATH_INFO: '/x/y z',
+      QUERY_STRING: 'q=1',
+      'tsgi.raw_uri': '/t/a%2Fb/x%2Fy%20z?q=1',
+    });
+    expect(rawScriptName(env)).toBe('/t/a%2Fb');
+    expect(rawPathInfo(env)).toBe('/x%2Fy%20z');
+  });
+
+  it('follow a mount made by shiftPath, and an absolute-form target', () => {
+    const env = environ({ PATH_INFO: '/app/a/b', 'tsgi.raw_uri': 'http://example.com/app/a%2Fb' });
+    expect(rawPathInfo(env)).toBe('/app/a%2Fb');
+    shiftPath(env);
+    expect([rawScriptName(env), rawPathInfo(env)]).toEqual(['/app', '/a%2Fb']);
+  });
+
+  it('fall back to the decoded paths encoded again when a middleware rewrote them', () => {
+    const env = environ({ PATH_INFO: '/a/b', 'tsgi.raw_uri': '/a%2Fb' });
+    expect(rawPathInfo(env)).toBe('/a%2Fb');
+    env.PATH_INFO = '/rewritten/c d';
+    expect(rawPathInfo(env)).toBe('/rewritten/c%20d');
+    expect(rawPathInfo(environ({ PATH_INFO: '', 'tsgi.raw_uri': '*' }))).toBe('');
   });
 });

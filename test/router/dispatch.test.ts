@@ -118,6 +118,22 @@ describe('HEAD and OPTIONS', () => {
   it('OPTIONS on an unknown path is a 404', async () => {
     await expect(call(router().get('/a', echo('a')), 'OPTIONS', '/b')).rejects.toBeInstanceOf(NotFound);
   });
+
+  it('answers OPTIONS * (the server-wide question) with every method it serves, mounted routers included', async () => {
+    const api = router().delete('/items/:id', echo('delete')).patch('/items/:id', echo('patch'));
+    const r = router().get('/', echo('home')).post('/form', echo('post')).mount('/api', api);
+    r.mount('/self', r); // a router mounted inside itself is counted once
+    const reply = await call(r, 'OPTIONS', '*');
+    expect(reply.status).toBe(204);
+    expect(reply.header('Allow')).toBe('GET, HEAD, POST, PATCH, DELETE, OPTIONS');
+    // with no route at all, still a 204: the server answers OPTIONS
+    expect((await call(router(), 'OPTIONS', '*')).header('Allow')).toBe('OPTIONS');
+  });
+
+  it('does not serve the root to another method that targets *', async () => {
+    const r = router().get('/', echo('home'));
+    await expect(call(r, 'GET', '*')).rejects.toBeInstanceOf(NotFound);
+  });
 });
 
 describe('which route answers', () => {

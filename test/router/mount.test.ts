@@ -1,4 +1,5 @@
-import { type App, fromFetch, NotFound, validate } from '@tsgi/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type App, fromFetch, fromNode, NotFound, validate } from '@tsgi/core';
 import { routeParams, router } from '@tsgi/router';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
@@ -185,5 +186,23 @@ describe('mounting other kinds of apps', () => {
     expect([reply.status, reply.body]).toEqual([200, 'hello w/x at /hello/w%2Fx']);
     expect((await call(r, 'GET', '/hono/missing')).status).toBe(404);
     expect((await seen(r, 'GET', '/tsgi')).name).toBe('tsgi');
+  });
+
+  // The mount point itself holds a %2F: the raw path must be cut where SCRIPT_NAME ends, not after
+  // as many slashes as the decoded SCRIPT_NAME has.
+  it('keeps a %2F below a parameterised mount whose parameter holds one, for a fetch handler', async () => {
+    const handler = (request: Request) => new Response(new URL(request.url).pathname);
+    const r = router().mount('/t/:tenant', fromFetch(handler));
+    expect((await call(r, 'GET', '/t/a%2Fb/x%2Fy')).body).toBe('/x%2Fy');
+    expect((await call(r, 'GET', '/t/a%2Fb/c/x%2Fy?q=1')).body).toBe('/c/x%2Fy');
+  });
+
+  it('keeps a %2F below a parameterised mount whose parameter holds one, for a Node listener', async () => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(`${req.url} ${(req as IncomingMessage & { originalUrl: string }).originalUrl}`);
+    };
+    const r = router().mount('/t/:tenant', fromNode(listener));
+    expect((await call(r, 'GET', '/t/a%2Fb/x%2Fy?q=1')).body).toBe('/x%2Fy?q=1 /t/a%2Fb/x%2Fy?q=1');
   });
 });

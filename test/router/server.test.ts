@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { type ServerHandle, serve } from '@tsgi/core';
 import { type Router, routeParams, router } from '@tsgi/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../helpers/raw.js';
 
 // The router behind a real node:http server: what a client actually gets.
 describe('a router served over HTTP', () => {
@@ -62,6 +63,12 @@ describe('a router served over HTTP', () => {
     const response = await fetch(`${server.url}/blog/posts`, { method: 'OPTIONS' });
     expect(response.status).toBe(204);
     expect(response.headers.get('allow')).toBe('POST, OPTIONS');
+  });
+
+  it('answers OPTIONS * with 204 and every method served', async () => {
+    const response = await rawRequest(server.port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(response.status).toBe(204);
+    expect(response.header('allow')).toBe('GET, HEAD, POST, OPTIONS');
   });
 
   it('redirects the other trailing-slash spelling with 308', async () => {

@@ -1,4 +1,5 @@
 import { isSafeHtml, type SafeHtml } from './html.js';
+import { isPromise } from './http-syntax.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
 import type { App, Body, Environ, StartResponse } from './types.js';
@@ -31,10 +32,6 @@ export function fromClass(Ctor: AppClass): App {
 
 /** What a {@link handler} function may return: a Response (or any app, such as an HTTPError), text, or html``. */
 export type HandlerResult = Response | App | string | SafeHtml;
-
-function isPromise<T>(value: unknown): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
-}
 
 function toApp(result: HandlerResult): App {
   if (typeof result === 'function') return result;

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { createEnviron, emptyInput } from './environ.js';
-import { BadRequest, HTTPError, STATUS_REASONS } from './errors.js';
-import { encodePath } from './mount-target.js';
+import { BadRequest, errorPage, type HTTPError, isHTTPError } from './errors.js';
+import { encodePath } from './raw-path.js';
 import { type ResponseSink, runApp } from './run-app.js';
 import type { App, Chunk, Environ, ErrorStream, HeaderList } from './types.js';
 
@@ -58,8 +58,8 @@ export async function runCgi(app: App, options: CgiOptions = {}): Promise<void> 
   try {
     environ = cgiEnviron(env, input, errors, sink.gone.signal);
   } catch (error) {
-    if (!(error instanceof HTTPError)) throw error;
-    sink.refuse(error);
+    if (!isHTTPError(error)) throw error;
+    sink.refuse(error, env.HTTP_ACCEPT);
     return sink.finished;
   }
   // httpoxy: a client's `Proxy:` header arrives as HTTP_PROXY, which HTTP clients read as their proxy
@@ -216,14 +216,11 @@ class CgiSink implements ResponseSink {
     this.goneListeners.push(listener);
   }
 
-  /** Answers a request refused before the app runs (a malformed meta-variable). */
-  refuse(error: HTTPError): void {
-    const body = `${error.status} ${error.message}\n`;
-    this.sendHead(error.status, STATUS_REASONS[error.status] ?? 'Error', [
-      ['Content-Type', 'text/plain; charset=utf-8'],
-      ['Content-Length', String(Buffer.byteLength(body))],
-    ]);
-    this.write(body);
+  /** Answers a request refused before the app runs (a malformed meta-variable) with the error's page. */
+  refuse(error: HTTPError, accept: string | undefined): void {
+    const page = errorPage(error, accept);
+    this.sendHead(page.status, page.reason, page.headers);
+    if (!this.bodyless) this.write(page.body);
     this.end();
   }
 }

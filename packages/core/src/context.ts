@@ -1,12 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isPromise } from './http-syntax.js';
 import { Request } from './request.js';
 import type { Body, Chunk, Environ, Middleware } from './types.js';
 
 const storage = new AsyncLocalStorage<Environ>();
-
-function isPromise<T>(value: unknown): value is Promise<T> {
-  return typeof (value as Promise<T> | null)?.then === 'function';
-}
 
 type AnyIterator = Iterator<Chunk> | AsyncIterator<Chunk>;
 

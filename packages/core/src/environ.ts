@@ -1,4 +1,5 @@
 import { BadRequest } from './errors.js';
+import { splitAbsoluteForm } from './http-syntax.js';
 import type { EarlyHints, Environ, ErrorStream } from './types.js';
 
 /** What a server knows about a request, from which {@link createEnviron} builds the environ. */
@@ -69,9 +70,9 @@ export function splitTarget(target: string): { path: string; query: string } {
   if (raw.charCodeAt(0) !== 47 /* / */) {
     if (raw === '*') return { path: '', query };
     // absolute-form (`GET http://host/path`), as proxies receive it
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(raw);
-    if (scheme === null) throw new BadRequest(`Request-target must start with '/': ${raw.slice(0, 64)}`);
-    raw = raw.slice(scheme[0].length) || '/';
+    const absolute = splitAbsoluteForm(raw);
+    if (absolute === null) throw new BadRequest(`Request-target must start with '/': ${raw.slice(0, 64)}`);
+    raw = absolute.rest || '/';
   }
   return { path: decodePath(raw), query };
 }

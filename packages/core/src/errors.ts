@@ -1,3 +1,4 @@
+import { preferredType } from './accept.js';
 import { escapeHtml } from './escape.js';
 import type { Body, Environ, HeaderList, StartResponse } from './types.js';
 
@@ -10,6 +11,7 @@ export const STATUS_REASONS: Readonly<Record<number, string>> = {
   201: 'Created',
   202: 'Accepted',
   204: 'No Content',
+  205: 'Reset Content',
   206: 'Partial Content',
   301: 'Moved Permanently',
   302: 'Found',
@@ -62,6 +64,9 @@ export interface HTTPErrorOptions {
   expose?: boolean;
 }
 
+// Marks every HTTPError, across copies of this package (the symbol registry is global).
+const BRAND = Symbol.for('tsgi.HTTPError');
+
 // Lets a class instance be called: its call signature comes from this interface.
 export interface HTTPError {
   (environ: Environ, startResponse: StartResponse): Body;
@@ -102,21 +107,33 @@ export class HTTPError extends Error {
     return app;
   }
 }
+Object.defineProperty(HTTPError.prototype, BRAND, { value: true });
 
-function prefersJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const json = accept.indexOf('json');
-  if (json === -1) return false;
-  const html = accept.indexOf('text/html');
-  return html === -1 || json < html;
+// What an error page can be, in the order preferred on a tie (`*/*`, or no Accept): HTML first.
+const OFFERS = ['text/html', 'application/json'] as const;
+
+/** An {@link HTTPError} rendered for a client: what any server sends for it. */
+export interface ErrorPage {
+  readonly status: number;
+  readonly reason: string;
+  /** `Content-Type`, `Content-Length`, `Vary: Accept`, then the error's own headers. */
+  readonly headers: HeaderList;
+  readonly body: string;
 }
 
-function renderError(error: HTTPError, environ: Environ, startResponse: StartResponse): Body {
+/**
+ * Renders an HTTPError as the response a client gets: a small HTML page, or JSON when the
+ * client's `Accept` prefers `application/json` to `text/html`. The message is shown only when
+ * the error is exposed (4xx by default); a 5xx shows its reason phrase. This is what throwing
+ * the error answers, and what a server answers for a request it refuses before any app runs.
+ * @example errorPage(new NotFound('No such user'), 'application/json').body // '{"error":{"status":404,"message":"No such user"}}'
+ */
+export function errorPage(error: HTTPError, accept?: string): ErrorPage {
   const reason = STATUS_REASONS[error.status] ?? 'Error';
   const message = error.expose ? error.message : reason;
   let body: string;
   let type: string;
-  if (prefersJson(environ.HTTP_ACCEPT)) {
+  if (preferredType(accept, OFFERS) === 'application/json') {
     body = JSON.stringify({ error: { status: error.status, message } });
     type = 'application/json';
   } else {
@@ -124,12 +141,20 @@ function renderError(error: HTTPError, environ: Environ, startResponse: StartRes
     body = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
     type = 'text/html; charset=utf-8';
   }
-  startResponse(`${error.status} ${reason}`, [
+  const headers: HeaderList = [
     ['Content-Type', type],
     ['Content-Length', String(Buffer.byteLength(body))],
+    // the body depends on Accept: a cache must not serve the JSON page to a browser
+    ['Vary', 'Accept'],
     ...error.headers,
-  ]);
-  return [body];
+  ];
+  return { status: error.status, reason, headers, body };
+}
+
+function renderError(error: HTTPError, environ: Environ, startResponse: StartResponse): Body {
+  const page = errorPage(error, environ.HTTP_ACCEPT);
+  startResponse(`${page.status} ${page.reason}`, page.headers);
+  return [page.body];
 }
 
 type ErrorClass<A extends unknown[]> = new (...args: A) => HTTPError;
@@ -183,7 +208,10 @@ export class MethodNotAllowed extends HTTPError {
   }
 }
 
-/** True when `value` is an {@link HTTPError} (also across copies of this package). */
+/**
+ * True when `value` is an {@link HTTPError}, also one made by another copy of this package
+ * (two versions installed side by side), where `instanceof` fails: it checks a brand.
+ */
 export function isHTTPError(value: unknown): value is HTTPError {
-  return value instanceof HTTPError;
+  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[BRAND] === true;
 }

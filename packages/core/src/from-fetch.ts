@@ -1,6 +1,7 @@
 import { HTTPError, statusLine } from './errors.js';
 import { endToEndHeaders } from './hop-by-hop.js';
-import { targetWithinMount } from './mount-target.js';
+import { toPlainError } from './plain-error.js';
+import { targetWithinMount } from './raw-path.js';
 import { Request as TsgiRequest } from './request.js';
 import type { App, Body, Environ, HeaderList } from './types.js';
 
@@ -15,6 +16,9 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
  * `/hono/users/1` as `/users/1`. The body streams from `tsgi.input` (read only when the
  * handler reads it), `request.signal` follows `tsgi.signal`, and the response body streams
  * out chunk by chunk; `close()` cancels it. Hop-by-hop headers are dropped both ways.
+ * When reading the body fails with an HTTPError (a body over the server's limit), the handler
+ * sees a plain Error with its `status`; a handler that lets it propagate answers with the
+ * HTTPError (a 413 stays a 413).
  * @example
  * const hono = new Hono().get('/hi', (c) => c.text('hi'));
  * serve(router().get('/', home).mount('/hono', fromFetch(hono.fetch))); // router from @tsgi/router
@@ -22,12 +26,14 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 export function fromFetch(handler: FetchHandler): App {
   return async (environ, startResponse) => {
     const { signal, unlink } = followSignal(environ['tsgi.signal']);
+    const inputFailure = new InputFailure();
     let response: Response;
     try {
-      response = await handler(toRequest(environ, signal));
+      response = await handler(toRequest(environ, signal, inputFailure));
     } catch (error) {
       unlink();
-      throw error;
+      // the handler let the body's error through: answer with it (a 413 stays a 413)
+      throw inputFailure.original(error);
     }
     const { status, statusText } = response;
     startResponse(statusText ? `${status} ${statusText}` : statusLine(status), responseHeaders(response));
@@ -59,8 +65,29 @@ function followSignal(parent: AbortSignal): { signal: AbortSignal; unlink: (cutS
   };
 }
 
+/**
+ * What went wrong reading `tsgi.input`. The handler sees it as a plain Error carrying `status`
+ * (an HTTPError is a function, which a fetch handler does not take for an error); if the handler
+ * rethrows that, the original goes to the server, which answers with it.
+ */
+class InputFailure {
+  private failure: { plain: Error; error: unknown } | undefined;
+
+  /** The error the request body stream errors with, for `error` thrown by `tsgi.input`. */
+  seen(error: unknown): Error {
+    const plain = toPlainError(error);
+    this.failure = { plain, error };
+    return plain;
+  }
+
+  /** `error`, or the input's own error if `error` is the plain form the handler was given. */
+  original(error: unknown): unknown {
+    return this.failure !== undefined && error === this.failure.plain ? this.failure.error : error;
+  }
+}
+
 /** The environ as a WHATWG Request whose URL is the target within the mount. */
-function toRequest(environ: Environ, signal: AbortSignal): Request {
+function toRequest(environ: Environ, signal: AbortSignal, failure: InputFailure): Request {
   const method = environ.REQUEST_METHOD;
   if (method === 'CONNECT' || method === 'TRACE' || method === 'TRACK') {
     throw new HTTPError(501, `A fetch handler cannot answer ${method}`);
@@ -74,7 +101,7 @@ function toRequest(environ: Environ, signal: AbortSignal): Request {
   const init: RequestInit & { duplex: 'half' } = {
     method,
     headers: endToEndHeaders(tsgiRequest.headers),
-    body: hasBody ? inputStream(environ['tsgi.input']) : null,
+    body: hasBody ? inputStream(environ['tsgi.input'], failure) : null,
     signal,
     // a streamed request body needs this (the handler may answer before reading it all)
     duplex: 'half',
@@ -83,13 +110,18 @@ function toRequest(environ: Environ, signal: AbortSignal): Request {
 }
 
 /** `tsgi.input` as a ReadableStream that pulls a chunk only when the reader wants one. */
-function inputStream(input: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+function inputStream(input: AsyncIterable<Uint8Array>, failure: InputFailure): ReadableStream<Uint8Array> {
   let iterator: AsyncIterator<Uint8Array> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         iterator ??= input[Symbol.asyncIterator]();
-        const step = await iterator.next();
+        let step: IteratorResult<Uint8Array>;
+        try {
+          step = await iterator.next();
+        } catch (error) {
+          throw failure.seen(error);
+        }
         if (step.done) controller.close();
         else controller.enqueue(step.value);
       },

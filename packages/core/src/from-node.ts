@@ -1,11 +1,11 @@
-import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { EmulatedSocket } from './emulated-socket.js';
-import { isHTTPError } from './errors.js';
-import { endToEndHeaders } from './hop-by-hop.js';
-import { encodePath, pathWithinMount, targetWithinMount } from './mount-target.js';
+import { type Callback, emulateResponse, type Head } from './from-node-response.js';
+import { toPlainError } from './plain-error.js';
+import { rawPathInfo, rawScriptName, targetWithinMount } from './raw-path.js';
 import { RequestHeaders } from './request.js';
-import type { App, Body, Environ, HeaderList } from './types.js';
+import type { App, Body, Environ } from './types.js';
 
 /** A Node `(req, res)` request listener: an Express or Connect app, or a plain handler. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -37,21 +37,6 @@ export function fromNode(listener: NodeListener): App {
     });
   };
 }
-
-interface Head {
-  status: number;
-  reason: string;
-  headers: HeaderList;
-}
-
-type Callback = (error?: Error | null) => void;
-
-// node:http's own writeHead: it validates the status and reason, and marks the head as sent
-const nodeWriteHead = ServerResponse.prototype.writeHead as (
-  this: ServerResponse,
-  status: number,
-  reason?: string,
-) => ServerResponse;
 
 interface Queued {
   bytes: Uint8Array;
@@ -88,7 +73,17 @@ class NodeExchange {
       this.abort(error ?? new Error('The connection was destroyed')),
     );
     this.req = this.createRequest();
-    this.res = this.createResponse();
+    this.res = emulateResponse(this.req, this.socket, {
+      environ,
+      needDrain: () => this.needDrain,
+      head: (head) => this.resolveHead(head),
+      push: (bytes, callback) => this.push(bytes, callback),
+      end: () => {
+        this.ended = true;
+        this.wake();
+      },
+      destroy: (error) => this.socket.destroy(error),
+    });
     const next = (): Promise<IteratorResult<Uint8Array>> => this.next();
     const close = (): void => this.abort(new Error('The client went away'));
     this.body = {
@@ -123,7 +118,7 @@ class NodeExchange {
     // what Express itself sets when it mounts a sub-app: it keeps them (router reads req.baseUrl)
     Object.assign(req, {
       baseUrl: environ.SCRIPT_NAME,
-      originalUrl: `${encodePath(environ.SCRIPT_NAME)}${pathWithinMount(environ)}${query}` || '/',
+      originalUrl: `${rawScriptName(environ)}${rawPathInfo(environ)}${query}` || '/',
     });
     const rawHeaders: string[] = [];
     const headers: Record<string, string> = {};
@@ -167,113 +162,12 @@ class NodeExchange {
         } else this.req.push(step.value);
       },
       (error: unknown) => {
-        this.inputError = nodeError(error);
+        this.inputError = toPlainError(error);
         // no more request bytes will come: on-finished (body-parser) must not wait for them
         this.socket.readable = false;
         this.req.destroy(this.inputError);
       },
     );
-  }
-
-  private createResponse(): ServerResponse {
-    const res = new ServerResponse(this.req);
-    // not assignSocket(): that would make node:http write to it; on-finished only listens to it
-    Object.assign(res, { socket: this.socket });
-    const writeHead = (status: number, reason?: unknown, headers?: unknown): ServerResponse => {
-      if (typeof reason !== 'string') [headers, reason] = [reason, undefined];
-      copyHeaders(res, headers);
-      nodeWriteHead.call(res, status, reason as string | undefined);
-      this.sendHead();
-      return res;
-    };
-    const write = (chunk: unknown, encoding?: unknown, callback?: unknown): boolean => {
-      if (typeof encoding === 'function') [callback, encoding] = [encoding, undefined];
-      const done = callback as Callback | undefined;
-      if (res.writableEnded || res.destroyed) {
-        this.writeFailed(
-          new Error(res.destroyed ? 'write after the response was destroyed' : 'write after end'),
-          done,
-        );
-        return false;
-      }
-      const bytes = toBytes(chunk, encoding);
-      if (!res.headersSent) res.writeHead(res.statusCode);
-      if (bytes.byteLength === 0 || !this.hasBody()) {
-        if (done) process.nextTick(done);
-        return true;
-      }
-      return this.push(bytes, done);
-    };
-    const end = (chunk?: unknown, encoding?: unknown, callback?: unknown): ServerResponse => {
-      if (typeof chunk === 'function') [callback, chunk] = [chunk, undefined];
-      if (typeof encoding === 'function') [callback, encoding] = [encoding, undefined];
-      const done = callback as Callback | undefined;
-      if (res.destroyed) return res;
-      if (res.writableEnded) {
-        if (done) {
-          if (res.writableFinished) process.nextTick(done, new Error('end() after the response finished'));
-          else res.once('finish', done);
-        }
-        return res;
-      }
-      const bytes = chunk === undefined || chunk === null ? new Uint8Array(0) : toBytes(chunk, encoding);
-      // as node:http does: a response ended before its head went out gets its length
-      if (
-        !res.headersSent &&
-        this.hasBody() &&
-        !res.hasHeader('content-length') &&
-        !res.hasHeader('transfer-encoding')
-      ) {
-        res.setHeader('Content-Length', bytes.byteLength);
-      }
-      if (bytes.byteLength > 0) write(bytes);
-      else if (!res.headersSent) res.writeHead(res.statusCode);
-      if (done) res.once('finish', done);
-      res.finished = true;
-      this.ended = true;
-      this.wake();
-      return res;
-    };
-    Object.assign(res, {
-      writeHead,
-      write,
-      end,
-      flushHeaders: () => {
-        if (!res.headersSent) res.writeHead(res.statusCode);
-      },
-      // the tsgi server answers `Expect: 100-continue` itself when the body is read
-      writeContinue: () => {},
-      writeProcessing: () => {},
-      writeEarlyHints: (hints: Record<string, string | string[]>, callback?: () => void) => {
-        const link = hints.link ?? hints.Link;
-        if (link !== undefined) this.environ['tsgi.early_hints'](Array.isArray(link) ? link : [link]);
-        if (callback) process.nextTick(callback);
-      },
-      destroy: (error?: Error) => {
-        this.socket.destroy(error);
-        return res;
-      },
-    });
-    Object.defineProperty(res, 'writableNeedDrain', { get: () => this.needDrain && !res.destroyed });
-    return res;
-  }
-
-  /** False for HEAD, 1xx, 204 and 304: node:http ignores writes to those, so do we. */
-  private hasBody(): boolean {
-    const status = this.res.statusCode;
-    return this.req.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304;
-  }
-
-  private sendHead(): void {
-    const res = this.res;
-    const pairs: HeaderList = [];
-    // getRawHeaderNames() keeps the case the listener gave (Node >= 15.13; missing from @types/node 20)
-    for (const name of (res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames()) {
-      const value = res.getHeader(name);
-      if (Array.isArray(value)) for (const item of value) pairs.push([name, String(item)]);
-      else if (value !== undefined) pairs.push([name, String(value)]);
-    }
-    this.resolveHead({ status: res.statusCode, reason: res.statusMessage, headers: endToEndHeaders(pairs) });
   }
 
   /** Hands a chunk to a waiting pull, or queues it: true only if it was taken at once. */
@@ -350,56 +244,5 @@ class NodeExchange {
     this.waiter?.reject(error);
     this.waiter = null;
     process.nextTick(() => res.emit('close'));
-  }
-
-  /** node:http emits `'error'` on the response for a write after end; unheard, that would crash the process. */
-  private writeFailed(error: Error, callback: Callback | undefined): void {
-    process.nextTick(() => {
-      callback?.(error);
-      if (this.res.listenerCount('error') > 0) this.res.emit('error', error);
-      else this.environ['tsgi.errors'].write(`tsgi fromNode: ${error.message}\n`);
-    });
-  }
-}
-
-/**
- * An error as Node code expects one: a plain object. An HTTPError is a function (it is an app),
- * which libraries such as http-errors reject; its status travels as `status`/`statusCode`.
- */
-function nodeError(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  if (!isHTTPError(error)) return error;
-  return Object.assign(new Error(error.message, { cause: error }), {
-    status: error.status,
-    statusCode: error.status,
-    expose: error.expose,
-  });
-}
-
-/** Chunk bytes as node:http accepts them: a string (in `encoding`) or a Uint8Array. */
-function toBytes(chunk: unknown, encoding: unknown): Uint8Array {
-  if (typeof chunk === 'string')
-    return Buffer.from(chunk, (encoding as BufferEncoding | undefined) ?? 'utf8');
-  if (chunk instanceof Uint8Array) return chunk;
-  throw new TypeError(`The "chunk" argument must be of type string or an instance of Buffer or Uint8Array`);
-}
-
-/** `writeHead(status, headers)` headers, stored like `setHeader()` so they are all read back one way. */
-function copyHeaders(res: ServerResponse, headers: unknown): void {
-  if (headers === undefined || headers === null) return;
-  if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) {
-      for (const [name, value] of headers as Array<[string, string | string[]]>)
-        res.appendHeader(name, value);
-      return;
-    }
-    // flat [name, value, name, value…]: these replace earlier ones of the same name
-    for (let i = 0; i < headers.length; i += 2) res.removeHeader(headers[i] as string);
-    for (let i = 0; i < headers.length; i += 2)
-      res.appendHeader(headers[i] as string, headers[i + 1] as string);
-    return;
-  }
-  for (const [name, value] of Object.entries(headers as OutgoingHttpHeaders)) {
-    if (value !== undefined) res.setHeader(name, value);
   }
 }

@@ -8,6 +8,8 @@ export { escapeHtml } from './escape.js';
 export { type FetchHandler, fromFetch } from './from-fetch.js';
 export { fromNode, type NodeListener } from './from-node.js';
 export { type HtmlValue, html, isSafeHtml, raw, SafeHtml } from './html.js';
+export { isToken } from './http-syntax.js';
+export { encodePath, rawPathInfo, rawScriptName } from './raw-path.js';
 export { Request, RequestHeaders } from './request.js';
 export { type CookieOptions, Response, type ResponseBody, type ResponseInit } from './response.js';
 export { ContractError, type ResponseSink, runApp } from './run-app.js';

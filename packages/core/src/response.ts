@@ -1,6 +1,7 @@
 import { type SerializeOptions, serialize } from 'cookie';
 import { statusLine } from './errors.js';
 import { isSafeHtml, type SafeHtml } from './html.js';
+import { CR_LF_NUL, isBodylessStatus, TOKEN } from './http-syntax.js';
 import type { Body, Chunk, Environ, HeaderList, StartResponse } from './types.js';
 
 /**
@@ -32,21 +33,28 @@ const COOKIE_DEFAULTS: CookieOptions = { httpOnly: true, sameSite: 'lax', path: 
 
 const TEXT = 'text/plain; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const CONTROL = /[\r\n\0]/;
 
 function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new TypeError(`Header name ${JSON.stringify(name)} is not an HTTP token`);
-  if (CONTROL.test(value)) {
+  if (CR_LF_NUL.test(value)) {
     throw new TypeError(`Header ${name}: the value contains CR, LF or NUL (header injection)`);
   }
 }
 
 function checkStatus(status: number): number {
-  if (!Number.isInteger(status) || status < 100 || status > 599) {
-    throw new RangeError(`Response status must be an integer from 100 to 599, got ${status}`);
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new RangeError(
+      `Response status must be an integer from 200 to 599 (a 1xx is not a final response: send 103 with tsgi.early_hints), got ${status}`,
+    );
   }
   return status;
+}
+
+/** A 204, 205 or 304 has no content (RFC 9110 §15.3.5, §15.3.6, §15.4.5): a body for one is a bug. */
+function checkBodyless(status: number, body: ResponseBody): void {
+  if (isBodylessStatus(status) && body !== null && body !== undefined) {
+    throw new TypeError(`Response: a ${status} response has no body; pass null`);
+  }
 }
 
 /** The Content-Type a body implies, when the headers name none. */
@@ -85,8 +93,9 @@ export interface Response {
  * A response — status, headers, body — that is itself an app, as in werkzeug: call it with
  * `(environ, startResponse)`, or return it from a {@link handler}. A string body is sent as
  * `text/plain; charset=utf-8`, html`` as `text/html`, bytes as `application/octet-stream`,
- * unless the headers name a Content-Type. A Response can be sent many times unless its body
- * is a one-shot stream.
+ * unless the headers name a Content-Type. A 204, 205 or 304 takes no body (null): one is refused,
+ * rather than sent with a Content-Type the status forbids. A Response can be sent many times
+ * unless its body is a one-shot stream.
  * @example
  * const app: App = (environ, startResponse) => new Response('hi')(environ, startResponse);
  * @example
@@ -108,6 +117,7 @@ export class Response {
     }) as Response;
     Object.setPrototypeOf(app, new.target.prototype);
     app.status = checkStatus(init.status ?? 200);
+    checkBodyless(app.status, body);
     app.headers = [];
     for (const [name, value] of headerList(init.headers)) app.appendHeader(name, value);
     const type = impliedType(body);
@@ -156,7 +166,8 @@ export class Response {
    */
   static redirect(location: string | URL, status: 301 | 302 | 303 | 307 | 308 = 302): Response {
     const target = String(location);
-    if (CONTROL.test(target)) throw new TypeError('Response.redirect(): the location contains CR, LF or NUL');
+    if (CR_LF_NUL.test(target))
+      throw new TypeError('Response.redirect(): the location contains CR, LF or NUL');
     if (![301, 302, 303, 307, 308].includes(status)) {
       throw new RangeError(
         `Response.redirect(): ${status} is not a redirect status (301, 302, 303, 307, 308)`,

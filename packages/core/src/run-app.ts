@@ -1,6 +1,6 @@
-import { HTTPError, InternalServerError } from './errors.js';
+import { InternalServerError, isHTTPError } from './errors.js';
 import { isHopByHop } from './hop-by-hop.js';
-import { CR_LF_NUL, isBodylessStatus, isPromise, TOKEN } from './http-syntax.js';
+import { byteLength, CR_LF_NUL, isBodylessStatus, isPromise, TOKEN } from './http-syntax.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
 
 /**
@@ -71,10 +71,13 @@ function checkHeaders(headers: unknown, status: number): number {
   return contentLength;
 }
 
-function byteLength(chunk: Chunk): number {
-  if (typeof chunk === 'string') return Buffer.byteLength(chunk);
-  if (chunk instanceof Uint8Array) return chunk.byteLength;
-  throw new ContractError(`the body yielded a ${typeof chunk}; chunks must be Uint8Array or string`);
+/** The bytes of a chunk; throws for a value that is not one. */
+function chunkLength(chunk: Chunk): number {
+  const length = byteLength(chunk);
+  if (length === -1) {
+    throw new ContractError(`the body yielded a ${typeof chunk}; chunks must be Uint8Array or string`);
+  }
+  return length;
 }
 
 /** One request's response: the state behind `startResponse` and the body pump. */
@@ -174,7 +177,7 @@ class Exchange {
   /** An array: its length is known, so it goes out with Content-Length (the hello-world fast path). */
   private pumpArray(chunks: Chunk[]): Promise<void> | undefined {
     let total = 0;
-    for (let i = 0; i < chunks.length; i++) total += byteLength(chunks[i] as Chunk);
+    for (let i = 0; i < chunks.length; i++) total += chunkLength(chunks[i] as Chunk);
     return this.pumpArrayFrom(chunks, 0, total);
   }
 
@@ -236,7 +239,7 @@ class Exchange {
    * Returns false when the consumer is full.
    */
   private send(chunk: Chunk, knownLength: number | undefined): boolean {
-    const length = byteLength(chunk);
+    const length = chunkLength(chunk);
     if (length === 0) return true; // an empty chunk does not make the headers go out
     if (!this.headersSent) this.sendHead(knownLength);
     if (this.done) return true;
@@ -269,7 +272,7 @@ class Exchange {
   /** Ends the response, sending `last` (the final chunk, when the pump knows it) with the end. */
   private finish(knownLength: number | undefined, last?: Chunk): void {
     if (this.done) return;
-    const length = last === undefined ? 0 : byteLength(last);
+    const length = last === undefined ? 0 : chunkLength(last);
     if (length > 0 || !this.headersSent) {
       if (!this.headersSent) this.sendHead(knownLength ?? length);
       if (this.done) return; // sendHead finished a bodyless response
@@ -304,10 +307,9 @@ class Exchange {
       this.sink.abort(error);
       return;
     }
-    const httpError =
-      error instanceof HTTPError ? error : new InternalServerError(undefined, { cause: error });
-    if (!(error instanceof HTTPError) || httpError.status >= 500)
-      this.log('error before the response started', error);
+    const thrown = isHTTPError(error); // an answer, unless a 5xx
+    const httpError = thrown ? error : new InternalServerError(undefined, { cause: error });
+    if (!thrown || httpError.status >= 500) this.log('error before the response started', error);
     if (this.answersError) {
       this.sink.abort(error);
       return;

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createEnviron, stderrErrors } from './environ.js';
-import { ContentTooLarge, HTTPError } from './errors.js';
+import { BadRequest, ContentTooLarge, errorPage, type HTTPError, isHTTPError } from './errors.js';
 import { NodeInput } from './node-input.js';
 import { NodeSink } from './node-sink.js';
 import { runApp } from './run-app.js';
@@ -82,11 +82,11 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         multiprocess,
       });
     } catch (error) {
-      refuse(res, error instanceof HTTPError ? error : new HTTPError(400));
+      refuse(req, res, isHTTPError(error) ? error : new BadRequest(undefined, { cause: error }));
       return;
     }
     if (environ.CONTENT_LENGTH !== undefined && Number(environ.CONTENT_LENGTH) > maxBodySize) {
-      refuse(res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
+      refuse(req, res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
       return;
     }
     runApp(app, environ, new NodeSink(res, req.method === 'HEAD'));
@@ -160,15 +160,15 @@ function sendEarlyHints(req: IncomingMessage, res: ServerResponse, links: string
   res.writeEarlyHints({ link: links });
 }
 
-/** Answers a request the server refuses before any app runs (bad path, body too large). */
-function refuse(res: ServerResponse, error: HTTPError): void {
-  const body = `${error.status} ${error.message}\n`;
-  res.writeHead(error.status, {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    Connection: 'close',
-  });
-  res.end(body);
+/**
+ * Answers a request the server refuses before any app runs (bad path, body too large) with the
+ * error's page, as if the app had thrown it, and closes the connection: the request's body,
+ * if any, is unread and would otherwise be taken for the next request.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, error: HTTPError): void {
+  const page = errorPage(error, req.headers.accept);
+  res.writeHead(page.status, page.reason, [...page.headers.flat(), 'Connection', 'close']);
+  res.end(page.body);
 }
 
 function closeGracefully(server: Server, timeout: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { createEnviron } from './environ.js';
 import { isHTTPError } from './errors.js';
+import { splitAbsoluteForm } from './http-syntax.js';
 import { type ResponseSink, runApp } from './run-app.js';
 import type { App, Chunk, Environ, HeaderList } from './types.js';
 import { validate } from './validate/index.js';
@@ -116,7 +117,7 @@ function parseUrl(url: string): {
   target: string;
 } {
   const withoutFragment = url.split('#', 1)[0] as string;
-  const absolute = /^([a-z][a-z0-9+.-]*):\/\/([^/?]*)(.*)$/is.exec(withoutFragment);
+  const absolute = splitAbsoluteForm(withoutFragment);
   if (absolute === null) {
     if (!withoutFragment.startsWith('/') && withoutFragment !== '*') {
       throw new TypeError(
@@ -125,12 +126,13 @@ function parseUrl(url: string): {
     }
     return { scheme: 'http', host: 'localhost', name: 'localhost', port: '80', target: withoutFragment };
   }
-  const scheme = (absolute[1] as string).toLowerCase();
+  const scheme = absolute.scheme.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') throw new TypeError(`request(): unsupported scheme ${scheme}`);
-  const authority = new URL(`${scheme}://${absolute[2]}`);
+  const authority = new URL(`${scheme}://${absolute.authority}`);
   const name = authority.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = authority.port || (scheme === 'https' ? '443' : '80');
-  return { scheme, host: authority.host, name, port, target: absolute[3] || '/' };
+  const target = absolute.rest.startsWith('/') ? absolute.rest : `/${absolute.rest}`; // `http://h?x` is `/?x`
+  return { scheme, host: authority.host, name, port, target };
 }
 
 function headerPairs(headers: TestRequestInit['headers']): HeaderList {

@@ -1,5 +1,5 @@
 import { createEnviron, emptyInput } from './environ.js';
-import { HTTPError } from './errors.js';
+import { errorPage, type HTTPError, isHTTPError } from './errors.js';
 import { isBodylessStatus } from './http-syntax.js';
 import { type ResponseSink, runApp } from './run-app.js';
 import type { App, Chunk, Environ, ErrorStream, HeaderList } from './types.js';
@@ -53,8 +53,8 @@ export function toFetch<Context = unknown>(
       try {
         environ = requestEnviron(request, gone.signal, options, context);
       } catch (error) {
-        if (!(error instanceof HTTPError)) throw error;
-        respond(refusal(error));
+        if (!isHTTPError(error)) throw error;
+        respond(refusal(request, error));
         return;
       }
       if (request.signal.aborted) {
@@ -121,14 +121,11 @@ function streamInput(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Arr
   };
 }
 
-/** The answer to a request refused before the app runs (an undecodable path). */
-function refusal(error: HTTPError): Response {
-  const headers = new Headers(error.headers);
-  headers.set('content-type', 'text/plain; charset=utf-8');
-  return new Response(`${error.status} ${error.expose ? error.message : ''}\n`, {
-    status: error.status,
-    headers,
-  });
+/** The answer to a request refused before the app runs (an undecodable path): the error's page. */
+function refusal(request: Request, error: HTTPError): Response {
+  const page = errorPage(error, request.headers.get('accept') ?? undefined);
+  const body = request.method === 'HEAD' ? null : page.body;
+  return new Response(body, { status: page.status, statusText: page.reason, headers: page.headers });
 }
 
 const encoder = new TextEncoder();

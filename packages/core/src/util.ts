@@ -1,4 +1,4 @@
-import { encodePath } from './mount-target.js';
+import { encodePath } from './raw-path.js';
 import type { Environ } from './types.js';
 
 /**

@@ -6,10 +6,9 @@
  * - URL: percent-encoded, ready for a link or a `Location` header.
  */
 
+import { encodePath } from '@tsgi/core';
+
 const SEGMENT_ESCAPES = /%2[5F]/g;
-// Characters RFC 3986 allows unencoded in a path (pchar and `/`).
-const URL_PATH_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
-const QUERY_OR_FRAGMENT = /[?#]/g;
 const DOUBLE_ESCAPED = /%25(25|2F)/g;
 
 /** Decodes segment form: `%2F` → `/`, `%25` → `%`. */
@@ -31,22 +30,21 @@ export function toSegment(decoded: string): string {
   return escapePercent(decoded).replaceAll('/', '%2F');
 }
 
-function encodeQueryOrFragment(char: string): string {
-  return char === '?' ? '%3F' : '%23';
-}
-
 /**
- * A decoded path (or pattern text) as a URL path: every character a path may not hold is
- * percent-encoded, `/` stays a separator. Throws `URIError` for text that is not well-formed Unicode.
+ * A segment-form path as a URL path: like core's `encodePath` (which spells decoded text),
+ * keeping `%2F` inside its segment.
  */
-export function encodePath(path: string): string {
-  if (URL_PATH_SAFE.test(path)) return path;
-  return encodeURI(path).replace(QUERY_OR_FRAGMENT, encodeQueryOrFragment);
+export function segmentPathToUrl(path: string): string {
+  // encodePath turns the escapes `%25` and `%2F` into `%2525` and `%252F`: undo just that.
+  const url = encodePath(path);
+  return url === path ? url : url.replace(DOUBLE_ESCAPED, '%$1');
 }
 
-/** A segment-form path as a URL path: like {@link encodePath}, keeping `%2F` inside its segment. */
-export function segmentPathToUrl(path: string): string {
-  if (URL_PATH_SAFE.test(path)) return path;
-  // encodeURI turns the escapes `%25` and `%2F` into `%2525` and `%252F`: undo just that.
-  return encodeURI(path).replace(DOUBLE_ESCAPED, '%$1').replace(QUERY_OR_FRAGMENT, encodeQueryOrFragment);
+/** A path as the client spelled it (percent-encoded) in segment form: each segment decoded, then escaped. */
+export function rawToSegmentPath(raw: string): string {
+  return raw.indexOf('%') === -1 ? raw : raw.split('/').map(decodeRawSegment).join('/');
+}
+
+function decodeRawSegment(segment: string): string {
+  return segment.indexOf('%') === -1 ? segment : toSegment(decodeURIComponent(segment));
 }

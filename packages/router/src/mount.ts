@@ -2,7 +2,6 @@ import type { App, Body, Environ, StartResponse } from '@tsgi/core';
 import { decodeSegment } from './encode.js';
 import { withParams } from './params.js';
 import type { Pattern, UrlParams } from './pattern.js';
-import { SEGMENT_PATH_KEY, type SegmentPathState, segmentScriptName } from './segment-path.js';
 
 /**
  * An app mounted under a prefix. The prefix matches whole segments only (`/blog` matches
@@ -48,19 +47,11 @@ export class Mount {
     startResponse: StartResponse,
   ): Body | Promise<Body> {
     const matched = match[0];
-    const script = segmentScriptName(environ) + matched;
-    const scriptName = environ.SCRIPT_NAME + decodeSegment(matched);
-    const rest = path.slice(matched.length);
-    const pathInfo = decodeSegment(rest);
     const inner: Environ =
       this.pattern.keys.length === 0 ? { ...environ } : withParams(environ, this.pattern.params(match));
-    inner.SCRIPT_NAME = scriptName;
-    inner.PATH_INFO = pathInfo;
-    // Hand the segment forms down when they differ (a %2F or % was sent): the mounted app's
-    // routers match with them, and its links keep the %2F.
-    if (rest !== pathInfo || script !== scriptName) {
-      inner[SEGMENT_PATH_KEY] = { scriptName, script, pathInfo, path: rest } satisfies SegmentPathState;
-    }
+    // core's rawPathInfo() finds this split in tsgi.raw_uri again, %2F included, for the app below
+    inner.SCRIPT_NAME = environ.SCRIPT_NAME + decodeSegment(matched);
+    inner.PATH_INFO = decodeSegment(path.slice(matched.length));
     return this.app(inner, startResponse);
   }
 }

@@ -1,3 +1,4 @@
+import { encodePath } from '@tsgi/core';
 import {
   compile,
   type Key,
@@ -7,7 +8,7 @@ import {
   type Token,
   type TokenData,
 } from 'path-to-regexp';
-import { decodeSegment, encodePath, escapePercent } from './encode.js';
+import { decodeSegment, escapePercent } from './encode.js';
 import type { RouteParams } from './params.js';
 
 /** Values for a URL's parameters: a `:name` takes a string or number, a `*name` an array of segments. */

@@ -102,8 +102,9 @@ export class RouteTable {
 
   /** Runs the app that answers this request, or throws the HTTP error that does. */
   dispatch(environ: Environ, startResponse: StartResponse): Body | Promise<Body> {
-    const path = segmentPath(environ) || '/'; // an empty PATH_INFO is the root of the mount
     const method = environ.REQUEST_METHOD;
+    if (isAsteriskForm(environ)) return this.answerAsterisk(method, startResponse);
+    const path = segmentPath(environ) || '/'; // an empty PATH_INFO is the root of the mount
     const exact = this.index.staticRoute(path);
     if (exact !== undefined) {
       const app = exact.appFor(method);
@@ -147,6 +148,26 @@ export class RouteTable {
     throw new NotFound();
   }
 
+  /**
+   * `OPTIONS *` asks what the server supports, not a path: 204 with every method some route
+   * of this router (or of a router mounted in it) answers. Any other method cannot target `*`.
+   */
+  answerAsterisk(method: string, startResponse: StartResponse): Body {
+    if (method !== 'OPTIONS') throw new NotFound();
+    const allowed = this.allMethods(new Set(['OPTIONS']));
+    startResponse('204 No Content', [['Allow', sortMethods(allowed).join(', ')]]);
+    return [];
+  }
+
+  /** Adds every method a route answers, here and in the routers mounted here, to `allowed`. */
+  allMethods(allowed: Set<string>, visited = new Set<RouteTable>()): Set<string> {
+    if (visited.has(this)) return allowed; // a router mounted inside itself
+    visited.add(this);
+    for (const route of this.routes.values()) route.addMethodsTo(allowed);
+    for (const mount of this.mounts.values()) tables.get(mount.app)?.allMethods(allowed, visited);
+    return allowed;
+  }
+
   /** Every method some route answers for this path (the slow path: only for 405 and OPTIONS). */
   allowedMethods(path: string): Set<string> {
     const allowed = new Set<string>();
@@ -180,6 +201,11 @@ export class RouteTable {
     const known = [...this.names.keys()].map((known) => JSON.stringify(known)).join(', ');
     throw new TypeError(`No route named ${JSON.stringify(name)} (known: ${known || 'none'})`);
   }
+}
+
+/** The request-target `*` (`OPTIONS * HTTP/1.1`): the one request with no path at all. */
+function isAsteriskForm(environ: Environ): boolean {
+  return environ.PATH_INFO === '' && environ.SCRIPT_NAME === '' && environ['tsgi.raw_uri'] === '*';
 }
 
 function checkApp(app: unknown, source: string): void {

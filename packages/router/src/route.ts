@@ -1,7 +1,6 @@
-import type { App } from '@tsgi/core';
+import { type App, isToken } from '@tsgi/core';
 import type { Pattern } from './pattern.js';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // The order `Allow` lists methods in; others follow alphabetically.
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
@@ -10,7 +9,7 @@ const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'
  * HTTP token. Requests are matched case-sensitively, as HTTP says.
  */
 export function normalizeMethod(method: unknown): string {
-  if (typeof method !== 'string' || !TOKEN.test(method)) {
+  if (typeof method !== 'string' || !isToken(method)) {
     throw new TypeError(`${JSON.stringify(method)} is not an HTTP method`);
   }
   return method.toUpperCase();

@@ -1,3 +1,5 @@
+import { TOKEN_CHARS } from '../http-syntax.js';
+
 /** A parsed `Content-Type`: the lower-cased essence and its parameters. */
 export interface MediaType {
   /** `type/subtype`, lower-cased: `application/json`; `''` when there is none. */
@@ -6,10 +8,12 @@ export interface MediaType {
   readonly params: ReadonlyMap<string, string>;
 }
 
-const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
-const ESSENCE = new RegExp(`^\\s*(${TOKEN}/${TOKEN})\\s*`);
+const ESSENCE = new RegExp(`^\\s*(${TOKEN_CHARS}/${TOKEN_CHARS})\\s*`);
 // `; name=value` or `; name="quoted \" value"`, matched one after another (sticky)
-const PARAM = new RegExp(`;\\s*(${TOKEN})\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s"]+))\\s*|;\\s*`, 'y');
+const PARAM = new RegExp(
+  `;\\s*(${TOKEN_CHARS})\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s"]+))\\s*|;\\s*`,
+  'y',
+);
 
 /**
  * Parses a `Content-Type` header value. Parsing stops at a malformed parameter rather than guess.

@@ -1,5 +1,6 @@
+import { byteLength, isPromise } from '../http-syntax.js';
 import type { Body, Chunk } from '../types.js';
-import { bodyEnded, byteLength, isChunk, sendBytes } from './response.js';
+import { bodyEnded, isChunk, sendBytes } from './response.js';
 import { show } from './rules.js';
 import { checkClosed, type Exchange } from './state.js';
 
@@ -8,10 +9,6 @@ type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
 
 /** One-shot bodies (iterators) already returned once: a second return is a bug. */
 const returnedIterators = new WeakSet<object>();
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | null)?.then === 'function';
-}
 
 /**
  * Checks what the app returned and wraps it, lazily, so that each chunk is checked as the
@@ -110,7 +107,7 @@ function abandon(iterator: AnyIterator, x: Exchange): void {
   x.finished = true;
   try {
     const result = iterator.return?.();
-    if (isPromise(result)) result.catch(() => {});
+    if (isPromise(result)) result.then(undefined, () => {});
   } catch {
     // the violation is the error to report
   }
@@ -194,7 +191,7 @@ function closeOnce(x: Exchange, body: Body): void | Promise<void> {
     throw error;
   }
   if (isPromise(result)) {
-    return result.then(
+    return Promise.resolve(result).then(
       () => checkChildrenClosed(x),
       (error: unknown) => {
         x.sawError(error);

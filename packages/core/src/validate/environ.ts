@@ -1,3 +1,4 @@
+import { CR_LF_NUL, splitAbsoluteForm, TOKEN } from '../http-syntax.js';
 import type { EarlyHints, Environ, ErrorStream } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';
@@ -26,14 +27,11 @@ const REQUIRED = [
 ] as const;
 
 const TSGI_KEYS = new Set<string>(REQUIRED.filter((key) => key.startsWith('tsgi.')));
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HTTP_KEY = /^HTTP_[A-Z0-9_]+$/;
-const NEWLINE_OR_NUL = /[\r\n\0]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 const NOT_RAW_QUERY = /[#\0-\x20\x7f]/;
 const DIGITS = /^\d+$/;
 const PROTOCOL = /^HTTP\/\d(\.\d)?$/;
-const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Input wrappers made by a validator: a validator inside another keeps the outer one's. */
 const validatedInputs = new WeakSet<object>();
@@ -57,7 +55,7 @@ export function checkEnviron(environ: Environ, startResponse: unknown, x: Exchan
     if (typeof value !== 'string') x.fail('cgi-value-type', `${key} is ${show(value)}`);
     if (!key.startsWith('HTTP_')) continue;
     if (!HTTP_KEY.test(key)) x.fail('http-key-format', key);
-    if (NEWLINE_OR_NUL.test(value)) x.fail('http-value-chars', key);
+    if (CR_LF_NUL.test(value)) x.fail('http-value-chars', key);
   }
   checkRequestLine(environ, x);
   checkServer(environ, x);
@@ -102,7 +100,7 @@ function checkTsgiKeys(environ: Environ, x: Exchange): void {
     if (typeof environ[key] !== 'boolean') x.fail('flag-type', `${key} is ${show(environ[key])}`);
   }
   const raw: unknown = environ['tsgi.raw_uri'];
-  if (typeof raw !== 'string' || !(raw.startsWith('/') || raw === '*' || ABSOLUTE_URL.test(raw))) {
+  if (typeof raw !== 'string' || !(raw.startsWith('/') || raw === '*' || splitAbsoluteForm(raw) !== null)) {
     x.fail('raw-uri-format', show(raw));
   }
   if (!(environ['tsgi.signal'] instanceof AbortSignal)) x.fail('signal-type', show(environ['tsgi.signal']));
@@ -165,10 +163,7 @@ function watchErrors(errors: ErrorStream, x: Exchange): ErrorStream {
 
 function watchEarlyHints(earlyHints: EarlyHints, x: Exchange): EarlyHints {
   return (links: unknown) => {
-    if (
-      !Array.isArray(links) ||
-      !links.every((link) => typeof link === 'string' && !NEWLINE_OR_NUL.test(link))
-    ) {
+    if (!Array.isArray(links) || !links.every((link) => typeof link === 'string' && !CR_LF_NUL.test(link))) {
       x.fail('early-hints-args', show(links));
     }
     if (x.started) x.fail('early-hints-late');

@@ -1,3 +1,4 @@
+import { isPromise } from '../http-syntax.js';
 import type { App, Body, Environ, StartResponse } from '../types.js';
 import { watchBody } from './body.js';
 import { checkEnviron, watchRequestStreams } from './environ.js';
@@ -7,10 +8,6 @@ import { beginExchange, type Exchange, type ValidateOptions } from './state.js';
 
 export { RULES, type Rule, ValidationError } from './rules.js';
 export { finishValidation, type ValidateOptions } from './state.js';
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | null)?.then === 'function';
-}
 
 /**
  * Wraps an app in a checker of the tsgi contract, like `wsgiref.validate` and `Rack::Lint`:
@@ -70,7 +67,7 @@ function checkedBody(body: unknown, x: Exchange): Body {
     if (typeof close === 'function') {
       try {
         const result: unknown = close.call(body);
-        if (isPromise(result)) result.catch(() => {});
+        if (isPromise(result)) result.then(undefined, () => {});
       } catch {
         // the violation is the error to report
       }

@@ -1,11 +1,10 @@
 import { isHopByHop } from '../hop-by-hop.js';
+import { byteLength, CR_LF_NUL, isPromise, TOKEN } from '../http-syntax.js';
 import type { Chunk, StartResponse, Write } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';
 
 const STATUS = /^(\d{3}) (.+)$/s;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const NEWLINE_OR_NUL = /[\r\n\0]/;
 // RFC 9110 field-value and RFC 9112 reason-phrase: HTAB, SP, VCHAR, obs-text
 const NOT_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const DIGITS = /^\d+$/;
@@ -13,15 +12,6 @@ const DIGITS = /^\d+$/;
 /** True for a value the contract accepts as a body chunk. */
 export function isChunk(value: unknown): value is Chunk {
   return typeof value === 'string' || value instanceof Uint8Array;
-}
-
-/** The number of bytes a chunk stands for. */
-export function byteLength(chunk: Chunk): number {
-  return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return typeof (value as Promise<unknown> | null)?.then === 'function';
 }
 
 /** Checks a status line and returns its code. */
@@ -51,7 +41,7 @@ function checkHeaders(
     if (typeof name !== 'string') x.fail('header-name-type', show(name));
     if (typeof value !== 'string') x.fail('header-value-type', `${name}: ${show(value)}`);
     if (!TOKEN.test(name)) x.fail('header-name-token', show(name));
-    if (NEWLINE_OR_NUL.test(value)) x.fail('header-value-newline', `${name}: ${show(value)}`);
+    if (CR_LF_NUL.test(value)) x.fail('header-value-newline', `${name}: ${show(value)}`);
     if (NOT_FIELD_VALUE.test(value)) x.fail('header-value-chars', `${name}: ${show(value)}`);
     const lower = name.toLowerCase();
     if (lower === 'status') x.fail('header-status');
