@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Chunk } from './types.js';
 
 /** The small pieces of HTTP syntax that servers, the validator and helpers all check. */

@@ -32,6 +32,53 @@ export class ContractError extends TypeError {
   override name = 'ContractError';
 }
 
+/** A parsed status line. */
+interface Status {
+  readonly code: number;
+  readonly reason: string;
+}
+
+// Apps send a handful of status lines and header names, over and over: each is checked once,
+// then looked up. Bounded, so that an app echoing client input cannot grow them.
+const CACHE_LIMIT = 256;
+const statuses = new Map<string, Status>();
+const NAME_OK = 0;
+const NAME_CONTENT_LENGTH = 1;
+const headerNames = new Map<string, number>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size < CACHE_LIMIT) cache.set(key, value);
+  return value;
+}
+
+function parseStatus(status: unknown): Status {
+  if (typeof status === 'string') {
+    const known = statuses.get(status);
+    if (known !== undefined) return known;
+    const match = STATUS.exec(status);
+    if (match !== null)
+      return remember(statuses, status, { code: Number(match[1]), reason: match[2] as string });
+  }
+  throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
+}
+
+/** NAME_OK or NAME_CONTENT_LENGTH for a header name an app may send; throws for any other. */
+function classifyName(name: unknown): number {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw new ContractError(`startResponse: header name ${JSON.stringify(name)} is not an HTTP token`);
+  }
+  const lower = name.toLowerCase();
+  if (isHopByHop(lower)) {
+    throw new ContractError(
+      `startResponse: ${name} is a hop-by-hop header; the server manages the connection`,
+    );
+  }
+  if (lower === 'status') {
+    throw new ContractError('startResponse: a Status header; pass the status as the first argument');
+  }
+  return remember(headerNames, name, lower === 'content-length' ? NAME_CONTENT_LENGTH : NAME_OK);
+}
+
 /** Checks a header list; returns its Content-Length, or -1 when it has none. */
 function checkHeaders(headers: unknown, status: number): number {
   if (!Array.isArray(headers))
@@ -42,24 +89,15 @@ function checkHeaders(headers: unknown, status: number): number {
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new ContractError(`startResponse: header ${i} must be a [name, value] pair`);
     }
-    const [name, value] = pair as [unknown, unknown];
-    if (typeof name !== 'string' || !TOKEN.test(name)) {
-      throw new ContractError(`startResponse: header name ${JSON.stringify(name)} is not an HTTP token`);
-    }
+    const name: unknown = pair[0];
+    const value: unknown = pair[1];
+    const kind = headerNames.get(name as string) ?? classifyName(name);
     if (typeof value !== 'string' || CR_LF_NUL.test(value)) {
       throw new ContractError(
         `startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`,
       );
     }
-    const lower = name.toLowerCase();
-    if (isHopByHop(lower)) {
-      throw new ContractError(
-        `startResponse: ${name} is a hop-by-hop header; the server manages the connection`,
-      );
-    }
-    if (lower === 'status')
-      throw new ContractError('startResponse: a Status header; pass the status as the first argument');
-    if (lower === 'content-length') {
+    if (kind === NAME_CONTENT_LENGTH) {
       // two lengths let a proxy and a client disagree on where the response ends
       if (contentLength !== -1) throw new ContractError('startResponse: more than one Content-Length header');
       if (!DIGITS.test(value))
@@ -109,13 +147,10 @@ class Exchange {
     } else if (this.headers !== null) {
       throw new ContractError('startResponse called a second time without an error');
     }
-    const match = typeof status === 'string' ? STATUS.exec(status) : null;
-    if (match === null)
-      throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
-    const code = Number(match[1]);
+    const { code, reason } = parseStatus(status);
     this.contentLength = checkHeaders(headers, code);
     this.status = code;
-    this.reason = match[2] as string;
+    this.reason = reason;
     this.headers = headers;
     return this.write;
   };
@@ -257,7 +292,9 @@ class Exchange {
     let headers = this.headers;
     const bodyless = isBodylessStatus(this.status);
     if (!bodyless && this.contentLength === -1 && knownLength !== undefined) {
-      headers = headers.concat([['Content-Length', String(knownLength)]]);
+      // a copy: the app's list may be a constant it sends with every response
+      headers = headers.slice();
+      headers.push(['Content-Length', String(knownLength)]);
     }
     this.sink.sendHead(this.status, this.reason, headers);
     // only now: a head the sink refused (node throws on a character it cannot send) is still a 500
