@@ -1,5 +1,5 @@
 import { type App, MethodNotAllowed, type Middleware, NotFound, Unauthorized } from '@tsgi/core';
-import { Router, router } from '@tsgi/router';
+import { PARAMS_KEY, Router, router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
 import { call, echo, environFor, seen } from './helpers.js';
 
@@ -200,14 +200,20 @@ describe('route-level middleware', () => {
 });
 
 describe('the caller’s environ', () => {
-  it('is never changed: params and mounts go into copies', async () => {
+  it('gets the matched params (router.params), and keeps its own paths across mounts', async () => {
     const inner = router().get('/:id', echo('inner'));
     const r = router().get('/users/:id', echo('user')).mount('/inner', inner);
-    for (const target of ['/users/1', '/inner/2']) {
+    const cases: Array<[string, Record<string, string> | undefined]> = [
+      ['/users/1', { id: '1' }], // set on the request's environ, as WSGI routing middleware does
+      ['/inner/2', undefined], // the mounted router works on a copy with its own SCRIPT_NAME
+    ];
+    for (const [target, params] of cases) {
       const environ = environFor('GET', target);
       const before = { ...environ };
       await r(environ, () => () => {});
-      expect(environ).toEqual(before);
+      const { [PARAMS_KEY]: set, ...rest } = environ;
+      expect(set).toEqual(params);
+      expect(rest).toEqual(before);
     }
   });
 });

@@ -8,7 +8,7 @@ import {
   type StartResponse,
 } from '@tsgi/core';
 import { Mount } from './mount.js';
-import { withParams } from './params.js';
+import { mergeParams, PARAMS_KEY } from './params.js';
 import { Pattern, type UrlParams } from './pattern.js';
 import { Route, sortMethods } from './route.js';
 import { type IndexNode, RouteIndex } from './route-index.js';
@@ -121,8 +121,10 @@ export class RouteTable {
         if (app === undefined) continue;
         const match = entry.pattern.regexp.exec(path);
         if (match === null) continue;
-        const params = entry.pattern.params(match);
-        return app(withParams(environ, params), startResponse);
+        // Set on the request's own environ, as WSGI routing middleware sets wsgiorg.routing_args:
+        // a copy of the whole environ would cost more than the rest of the dispatch.
+        environ[PARAMS_KEY] = mergeParams(environ, entry.pattern.params(match));
+        return app(environ, startResponse);
       }
     }
     return this.noMatch(environ, startResponse, path, method);
