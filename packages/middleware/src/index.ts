@@ -1,1 +1,1 @@
-export {};
+export { compose } from './compose.js';
