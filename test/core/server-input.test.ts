@@ -88,6 +88,38 @@ describe('reading the request body', () => {
     expect(server.environs.map((environ) => environ.PATH_INFO)).toEqual(['/first', '/next']);
   });
 
+  it.each([
+    ['fixed-length', 'Content-Length: 100\r\n\r\n0123456789'],
+    ['chunked', 'Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n'],
+  ])('makes reading a %s body cut short by the client throw, never end as if whole', async (_, rest) => {
+    let outcome: Promise<string> | undefined;
+    const server = await startServer(
+      validate((environ, startResponse) => {
+        outcome = (async () => {
+          let got = 0;
+          try {
+            for await (const chunk of environ['tsgi.input']) got += chunk.byteLength;
+            return `ended after ${got} bytes`;
+          } catch {
+            return `threw after ${got} bytes`;
+          }
+        })();
+        return (async function* () {
+          await outcome;
+          if (environ['tsgi.signal'].aborted) return; // nobody to answer
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          yield 'never seen';
+        })();
+      }),
+    );
+    const connection = await RawConnection.open(server.port);
+    connection.write(`POST / HTTP/1.1\r\nHost: x\r\n${rest}`);
+    await expect.poll(() => outcome !== undefined).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    connection.destroy();
+    expect(await outcome).toBe('threw after 10 bytes');
+  });
+
   it('keeps the connection usable after an app read only part of the body', async () => {
     const firstChunkOnly: App = async (environ, startResponse) => {
       let first = '';

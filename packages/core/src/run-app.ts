@@ -173,10 +173,15 @@ class Exchange {
       this.fail(error);
       return;
     }
-    if (isPromise<Body>(body))
-      return Promise.resolve(body)
-        .then((b) => this.pump(b))
-        .catch((error) => this.fail(error));
+    if (isPromise<Body>(body)) {
+      // pump() handles its own errors, so one then() with both handlers is enough
+      return Promise.resolve(
+        body.then(
+          (b) => this.pump(b),
+          (error) => this.fail(error),
+        ),
+      );
+    }
     return this.pump(body);
   }
 

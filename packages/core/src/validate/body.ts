@@ -85,7 +85,8 @@ function afterPull(step: unknown, x: Exchange): IteratorResult<Chunk> {
   const { done, value } = step as IteratorResult<unknown>;
   if (done) {
     x.finished = true;
-    bodyEnded(x);
+    // a body the server already closed (the client left) ends however it can: no completeness rules
+    if (!x.closed) bodyEnded(x);
     checkChildrenClosed(x);
     return step as IteratorResult<Chunk>;
   }
