@@ -12,6 +12,7 @@ import {
   request,
   runApp,
 } from '@tsgi/core';
+import { compose } from '@tsgi/middleware';
 import { routeParams, router } from '@tsgi/router';
 import { Bench, type Task } from 'tinybench';
 import { HELLO, MIDDLEWARE_LAYERS, TEXT } from './servers/common.js';
@@ -22,11 +23,7 @@ const hello: App = (_environ, startResponse) => {
 };
 
 const noop: Middleware = (app) => (environ, startResponse) => app(environ, startResponse);
-// compose() of @tsgi/middleware is not written yet: a plain reduce of the same layers stands in.
-const layered = Array.from({ length: MIDDLEWARE_LAYERS }, () => noop).reduceRight<App>(
-  (app, middleware) => middleware(app),
-  hello,
-);
+const layered = compose(...Array.from({ length: MIDDLEWARE_LAYERS }, () => noop))(hello);
 
 const user: App = (environ, startResponse) => {
   const body = JSON.stringify({ id: routeParams(environ).id });
@@ -80,7 +77,7 @@ bench
   .add('hello app called directly', () => {
     hello(environ, startResponse);
   })
-  .add(`${MIDDLEWARE_LAYERS} no-op layers + hello, called directly (local reduce)`, () => {
+  .add(`${MIDDLEWARE_LAYERS} no-op layers + hello, called directly (compose)`, () => {
     layered(environ, startResponse);
   })
   .add('createEnviron (GET, 8 headers, query)', () => {

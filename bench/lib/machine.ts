@@ -32,7 +32,12 @@ function firstLine(command: string, args: string[]): string {
 
 /** The version line of the load generator, e.g. `wrk 4.1.0 [epoll] …`. */
 export function toolVersion(tool: 'wrk' | 'autocannon'): string {
-  if (tool === 'wrk') return firstLine('wrk', ['-v']).replace(/ Copyright.*/, '').trim() || 'wrk';
+  if (tool === 'wrk')
+    return (
+      firstLine('wrk', ['-v'])
+        .replace(/ Copyright.*/, '')
+        .trim() || 'wrk'
+    );
   return `autocannon ${firstLine('node', ['-p', "require('autocannon/package.json').version"]).trim()}`;
 }
 

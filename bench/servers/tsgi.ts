@@ -5,6 +5,7 @@
  * BENCH_BARE=1 dispatches by hand, like servers/node.ts, to measure the gateway without the router.
  */
 import { type App, type Middleware, NotFound, requestContext, serve } from '@tsgi/core';
+import { compose } from '@tsgi/middleware';
 import { routeParams, router } from '@tsgi/router';
 import { announce, fillerRoutes, HELLO, HOST, MIDDLEWARE_LAYERS, TEXT } from './common.js';
 
@@ -35,10 +36,7 @@ const echo: App = async (environ, startResponse) => {
 };
 
 const noop: Middleware = (app) => (environ, startResponse) => app(environ, startResponse);
-const layered = Array.from({ length: MIDDLEWARE_LAYERS }, () => noop).reduceRight<App>(
-  (app, middleware) => middleware(app),
-  hello,
-);
+const layered = compose(...Array.from({ length: MIDDLEWARE_LAYERS }, () => noop))(hello);
 
 const r = router();
 for (const path of fillerRoutes()) r.get(path, text('resource'));
