@@ -8,18 +8,12 @@ import {
   NotFound,
   Response,
   type StartResponse,
-  serve,
 } from '@tsgi/core';
 import { describe, expect, it } from 'vitest';
+import { withServer } from '../helpers/server.js';
 
-async function withServer(app: App, test: (url: string) => Promise<void>): Promise<void> {
-  const server = await serve(app, { port: 0, errors: { write: () => {} } });
-  try {
-    await test(server.url);
-  } finally {
-    await server.close();
-  }
-}
+const withServerQuiet = (app: App, test: (url: string) => Promise<void>) =>
+  withServer(app, test, { errors: { write: () => {} } });
 
 describe('the three app shapes', () => {
   it('1. a function', async () => {
@@ -27,7 +21,7 @@ describe('the three app shapes', () => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       return [`Hello from ${environ.PATH_INFO}`];
     };
-    await withServer(hello, async (url) => {
+    await withServerQuiet(hello, async (url) => {
       expect(await (await fetch(`${url}/fn`)).text()).toBe('Hello from /fn');
     });
   });
@@ -52,7 +46,7 @@ describe('the three app shapes', () => {
         closed.push(this.environ.PATH_INFO);
       }
     }
-    await withServer(fromClass(Greeting), async (url) => {
+    await withServerQuiet(fromClass(Greeting), async (url) => {
       expect(await (await fetch(`${url}/ada`)).text()).toBe('Hello, ada');
       expect(await (await fetch(`${url}/grace`)).text()).toBe('Hello, grace');
       expect(closed).toEqual(['/ada', '/grace']); // one instance per request, each closed
@@ -74,7 +68,7 @@ describe('the three app shapes', () => {
         }
       }
     }
-    await withServer(fromClass(Countdown), async (url) => {
+    await withServerQuiet(fromClass(Countdown), async (url) => {
       expect(await (await fetch(`${url}/?3`)).text()).toBe('3 2 1 ');
     });
   });
@@ -93,11 +87,11 @@ describe('the three app shapes', () => {
       view: App = (environ, startResponse) => new Response(`${this.hits} hits`)(environ, startResponse);
     }
     const counter = new Counter();
-    await withServer(counter.handle.bind(counter), async (url) => {
+    await withServerQuiet(counter.handle.bind(counter), async (url) => {
       expect(await (await fetch(url)).text()).toBe('hit 1');
       expect(await (await fetch(url)).text()).toBe('hit 2');
     });
-    await withServer(counter.view, async (url) => {
+    await withServerQuiet(counter.view, async (url) => {
       expect(await (await fetch(url)).text()).toBe('2 hits');
     });
   });
@@ -122,7 +116,7 @@ describe('handler(): a function from Request to Response', () => {
   });
 
   it('sends what the function returns, as a Response', async () => {
-    await withServer(app, async (url) => {
+    await withServerQuiet(app, async (url) => {
       const json = await fetch(`${url}/json`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -143,7 +137,7 @@ describe('handler(): a function from Request to Response', () => {
   });
 
   it('runs a returned app and answers a thrown HTTPError', async () => {
-    await withServer(app, async (url) => {
+    await withServerQuiet(app, async (url) => {
       const returned = await fetch(`${url}/app`, { headers: { accept: 'application/json' } });
       expect([returned.status, (await returned.json()).error.message]).toEqual([404, 'No such thing']);
       expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
@@ -151,7 +145,7 @@ describe('handler(): a function from Request to Response', () => {
   });
 
   it('makes a wrong return value a 500, not a broken response', async () => {
-    await withServer(app, async (url) => {
+    await withServerQuiet(app, async (url) => {
       expect((await fetch(`${url}/bad`)).status).toBe(500);
     });
   });

@@ -7,18 +7,9 @@ import {
   type Request,
   Response,
   requestContext,
-  serve,
 } from '@tsgi/core';
 import { describe, expect, it } from 'vitest';
-
-async function withServer(app: App, test: (url: string) => Promise<void>): Promise<void> {
-  const server = await serve(app, { port: 0 });
-  try {
-    await test(server.url);
-  } finally {
-    await server.close();
-  }
-}
+import { withServer } from '../helpers/server.js';
 
 /** Deep in the call chain, with no request passed in. */
 async function whoIsAsking(): Promise<string> {

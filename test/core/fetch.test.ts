@@ -1,6 +1,6 @@
 // fromFetch (a fetch handler — a real Hono app — as a tsgi app) and toFetch (a tsgi app as a
 // fetch handler), alone, served for real, and round-tripped.
-import { get as httpGet, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { serve as honoServe } from '@hono/node-server';
 import {
   type App,
@@ -18,28 +18,12 @@ import { setCookie } from 'hono/cookie';
 import { stream } from 'hono/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gate } from '../helpers/gate.js';
+import { readFirstChunkThenLeave } from '../helpers/http.js';
 
 /** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
 const mount = (prefix: string, app: App): App => router().mount(prefix, app);
 
 const decoder = new TextDecoder();
-
-/**
- * GETs `url` with node:http, reads the first chunk, then goes away. (Not fetch: after an abort,
- * undici opens a spare connection that holds server.close() up for seconds.)
- */
-function readFirstChunkThenLeave(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, (res) => {
-      res.on('error', () => {}); // the abort we cause
-      res.once('data', (chunk: Buffer) => {
-        req.destroy();
-        resolve(chunk.toString());
-      });
-    });
-    req.on('error', reject);
-  });
-}
 
 async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string | null> {
   const step = await reader.read();

@@ -1,11 +1,12 @@
 // fromNode: an Express 5 app (a Node (req, res) listener) mounted under /legacy as a tsgi app,
 // served for real by serve(); and the req/res emulation under a server that is not node:http.
-import { get as httpGet, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type App, fromNode, type Middleware, type ServerHandle, serve, toFetch, validate } from '@tsgi/core';
 import { router } from '@tsgi/router';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { gate } from '../helpers/gate.js';
+import { readFirstChunkThenLeave } from '../helpers/http.js';
 
 /** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
 const mount = (prefix: string, app: App): App => router().mount(prefix, app);
@@ -17,23 +18,6 @@ const tagged: Middleware = (app) => (environ, startResponse) =>
   );
 
 const decoder = new TextDecoder();
-
-/**
- * GETs `url` with node:http, reads the first chunk, then goes away. (Not fetch: after an abort,
- * undici opens a spare connection that holds server.close() up for seconds.)
- */
-function readFirstChunkThenLeave(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet(url, (res) => {
-      res.on('error', () => {}); // the abort we cause
-      res.once('data', (chunk: Buffer) => {
-        req.destroy();
-        resolve(chunk.toString());
-      });
-    });
-    req.on('error', reject);
-  });
-}
 
 describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () => {
   const second = gate();

@@ -13,9 +13,9 @@ import {
   Response,
   raw,
   type SafeHtml,
-  serve,
 } from '@tsgi/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withServer } from '../helpers/server.js';
 
 /** Calls an app with a recording startResponse. */
 function call(app: App): { status: string; headers: HeaderList; body: Body } {
@@ -199,15 +199,6 @@ describe('Response with a Node stream body', () => {
 describe('Response bodies over a real socket', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-response-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  async function withServer(app: App, test: (url: string) => Promise<void>): Promise<void> {
-    const server = await serve(app, { port: 0 });
-    try {
-      await test(server.url);
-    } finally {
-      await server.close();
-    }
-  }
 
   it('streams a file and closes it after the last byte', async () => {
     const path = join(dir, 'data.txt');

@@ -56,3 +56,21 @@ export function httpRequest(url: string, init: HttpRequestInit = {}): Promise<Ht
     }
   });
 }
+
+/**
+ * GETs `url` with node:http, reads the first chunk, then goes away. (Not fetch: after an abort,
+ * undici opens a spare connection that holds server.close() up for seconds.)
+ */
+export function readFirstChunkThenLeave(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      res.on('error', () => {}); // the abort we cause
+      res.once('data', (chunk: Buffer) => {
+        req.destroy();
+        resolve(chunk.toString());
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -122,3 +122,17 @@ export async function stopAll(): Promise<void> {
     for (const environ of server.environs) finishValidation(environ);
   }
 }
+
+/** Serves `app` on 127.0.0.1 for the length of `test`, then closes the server (whatever happens). */
+export async function withServer(
+  app: App,
+  test: (url: string) => Promise<void>,
+  options: ServeOptions = {},
+): Promise<void> {
+  const server = await serve(app, { port: 0, host: '127.0.0.1', ...options });
+  try {
+    await test(server.url);
+  } finally {
+    await server.close();
+  }
+}
