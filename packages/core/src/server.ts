@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createEnviron, type EnvironInit, emptyInput, stderrErrors } from './environ.js';
+import { createEnviron, stderrErrors } from './environ.js';
 import { BadRequest, ContentTooLarge, errorPage, type HTTPError, isHTTPError } from './errors.js';
 import { NodeInput } from './node-input.js';
 import { NodeSink } from './node-sink.js';
@@ -60,33 +60,27 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   const errors = options.errors ?? stderrErrors;
   const maxBodySize = options.maxBodySize ?? 16 * MiB;
   const multiprocess = options.multiprocess ?? false;
-  // One EnvironInit for the server, refilled for each request: createEnviron copies what it
-  // needs before it returns, and a fresh 13-key object per request was measurable garbage.
-  const init: EnvironInit = {
-    method: '',
-    target: '',
-    rawHeaders: [],
-    input: emptyInput,
-    serverName: host,
-    serverPort: '',
-    errors,
-    multiprocess,
-  };
+  let serverPort = '';
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
     const connection = connectionOf(req.socket);
-    init.method = req.method as string;
-    init.target = req.url as string;
-    init.rawHeaders = req.rawHeaders;
-    init.input = new NodeInput(req, res, expectsContinue, maxBodySize);
-    init.protocol = req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`;
-    init.remoteAddr = connection.remoteAddr;
-    init.remotePort = connection.remotePort;
-    init.signal = connection.signal;
-    init.earlyHints = (links) => sendEarlyHints(req, res, links);
     let environ: Environ;
     try {
-      environ = createEnviron(init);
+      environ = createEnviron({
+        method: req.method as string,
+        target: req.url as string,
+        rawHeaders: req.rawHeaders,
+        input: new NodeInput(req, res, expectsContinue, maxBodySize),
+        protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+        serverName: host,
+        serverPort,
+        remoteAddr: connection.remoteAddr,
+        remotePort: connection.remotePort,
+        errors,
+        signal: connection.signal,
+        earlyHints: (links) => sendEarlyHints(req, res, links),
+        multiprocess,
+      });
     } catch (error) {
       refuse(req, res, isHTTPError(error) ? error : new BadRequest(undefined, { cause: error }));
       return;
@@ -117,7 +111,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     });
   });
   const address = server.address() as AddressInfo;
-  init.serverPort = String(address.port);
+  serverPort = String(address.port);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   if (options.announce) {
     const line = `Serving on ${url}`;
