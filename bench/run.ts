@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     '_Not measured yet: hello through the full everyday middleware stack (errors, accessLog, session, compress)._',
   ];
   if (config.micro) sections.push('', '## In process (tinybench)', '', micro(config));
-  const scale = await routerScale();
+  const scale = config.micro ? await routerScale() : undefined;
   if (scale) sections.push('', '## Router scale (router-scale.ts)', '', scale);
   const markdown = `${sections.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n')}\n`;
 

@@ -226,3 +226,26 @@ describe('validate around a middleware', () => {
     expect((await request(validate(proxy))).text()).toBe('hello!');
   });
 });
+
+describe('validate and the statuses without a body', () => {
+  it('treats 205 Reset Content like 204 and 304: no body bytes, no Content-Type', async () => {
+    const withBody = await violationOf(() =>
+      request(
+        validate((_environ, startResponse) => {
+          startResponse('205 Reset Content', []);
+          return ['form cleared'];
+        }),
+      ),
+    );
+    expect(withBody.rule).toBe('body-for-bodyless-status');
+    const typed = await violationOf(() =>
+      request(
+        validate((_environ, startResponse) => {
+          startResponse('205 Reset Content', [['Content-Type', 'text/plain']]);
+          return [];
+        }),
+      ),
+    );
+    expect(typed.rule).toBe('content-type-bodyless');
+  });
+});

@@ -74,7 +74,7 @@ export interface HTTPError {
 
 /**
  * An HTTP error that is itself an app: throw it from anywhere in a request, and the
- * server (or the error middleware) answers with it; or call it as an app directly.
+ * server (or a middleware that catches it) answers with it; or call it as an app directly.
  * It renders a small HTML page, or JSON when the client prefers it (`Accept`).
  * @example throw new HTTPError(418, "I'm a teapot");
  * @example return new NotFound('No such user')(environ, startResponse);

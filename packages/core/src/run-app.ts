@@ -158,7 +158,7 @@ class Exchange {
   private readonly write: Write = (chunk) => {
     if (this.headers === null) throw new ContractError('write() called before startResponse');
     if (this.done) {
-      if (this.discarding || this.gone) return; // HEAD, 204, 304, or nobody listening: bytes go nowhere
+      if (this.discarding || this.gone) return; // HEAD, 204, 205, 304, or nobody listening: bytes go nowhere
       throw new ContractError('write() called after the response ended');
     }
     if (!this.send(chunk, undefined)) return this.sink.drained();
@@ -304,7 +304,7 @@ class Exchange {
     this.sink.sendHead(this.status, this.reason, headers);
     // only now: a head the sink refused (node throws on a character it cannot send) is still a 500
     this.headersSent = true;
-    // no body bytes for HEAD, 1xx, 204, 304: stop pulling and end
+    // no body bytes for HEAD, 204, 205, 304: stop pulling and end
     if (bodyless || this.sink.bodyless) {
       this.discarding = true;
       this.finish(knownLength);
@@ -404,9 +404,10 @@ class Exchange {
 
 /**
  * Runs an app for one request and drives its response into `sink`, under every server
- * obligation of SPEC.md: startResponse checks, headers with the first non-empty chunk,
- * framing, no body for HEAD/1xx/204/304, `close()` exactly once, errors before headers
- * answered (500, or the thrown HTTPError), errors after aborting, and backpressure.
+ * obligation of SPEC.md: startResponse checks (a 1xx refused), headers with the first
+ * non-empty chunk, framing, no body for HEAD/204/205/304, `close()` exactly once, errors
+ * before headers answered (500, or the thrown HTTPError), errors after aborting, and
+ * backpressure.
  * Returns undefined when it finished synchronously, else a promise that never rejects.
  * @example
  * runApp(app, createEnviron(init), { sendHead, write, drained, end, abort });

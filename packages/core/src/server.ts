@@ -30,7 +30,10 @@ export interface ServeOptions {
   requestTimeout?: number;
   /** Milliseconds `close()` waits for requests in flight before cutting them. Default 10 s. */
   closeTimeout?: number;
-  /** Set `tsgi.multiprocess` (the cluster mode sets it). */
+  /**
+   * Sets `tsgi.multiprocess`: true when other processes serve the same app (`node:cluster`
+   * workers, say). Default false.
+   */
   multiprocess?: boolean;
 }
 

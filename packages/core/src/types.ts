@@ -78,9 +78,15 @@ export interface Environ {
   'tsgi.run_once': boolean;
   /** The request-target exactly as received (path and query, still percent-encoded). */
   'tsgi.raw_uri': string;
-  /** Aborts when the client goes away, so an app can stop work. */
+  /**
+   * Aborts when the client goes away (its connection closes), so an app can stop work.
+   * Shared by the requests of one keep-alive connection.
+   */
   'tsgi.signal': AbortSignal;
-  /** Sends a 103 with `Link` headers before the response; a no-op where the server cannot. */
+  /**
+   * Sends a 103 with `Link` headers: call it before `startResponse`. A no-op once a response
+   * went out, for HTTP/1.0 clients, and where the server cannot.
+   */
   'tsgi.early_hints': EarlyHints;
   /** Every other request header: `HTTP_USER_AGENT`, `HTTP_X_REQUEST_ID`, … */
   [header: `HTTP_${string}`]: string | undefined;

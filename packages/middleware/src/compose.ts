@@ -5,7 +5,7 @@ import type { App, Middleware } from '@tsgi/core';
  * first and the response last — the order a stack is read in, as in Rack::Builder.
  * `compose()` with none is the identity.
  * @example
- * const stack = compose(errors(), accessLog(), session({ store }));
+ * const stack = compose(logRequests, requireLogin); // logRequests sees the request first
  * serve(stack(app));
  * r.get('/admin', compose(auth)(adminApp)); // route-level middleware
  */

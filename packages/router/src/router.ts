@@ -33,7 +33,8 @@ export interface Router {
  * GET); a mount answers every method. When the path matches routes but none for the method,
  * OPTIONS gets `204` with `Allow`, other methods a thrown `MethodNotAllowed` (405); when it
  * matches nothing, a thrown `NotFound` (404), which the server renders. `OPTIONS *` (the
- * server-wide question) gets `204` with every method the router's routes answer.
+ * server-wide question) gets `204` with every method the router's routes answer, and those
+ * of the routers mounted in it.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature
 export class Router {

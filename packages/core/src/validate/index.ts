@@ -25,7 +25,7 @@ export { finishValidation, type ValidateOptions } from './state.js';
  * @example
  * const server = await serve(validate(app), { port: 0 });
  * @example
- * const response = await request(validate(gzip()(validate(app))), { url: '/' });
+ * const response = await request(validate(middleware(validate(app))), { url: '/' });
  */
 export function validate(app: App, options: ValidateOptions = {}): App {
   if (typeof app !== 'function') throw new ValidationError('app-type', show(app));

@@ -1,5 +1,5 @@
 import { isHopByHop } from '../hop-by-hop.js';
-import { byteLength, CR_LF_NUL, isPromise, TOKEN } from '../http-syntax.js';
+import { byteLength, CR_LF_NUL, isBodylessStatus, isPromise, TOKEN } from '../http-syntax.js';
 import type { Chunk, StartResponse, Write } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';
@@ -47,7 +47,7 @@ function checkHeaders(
     if (lower === 'status') x.fail('header-status');
     if (isHopByHop(name)) x.fail('header-hop-by-hop', name);
     if (lower === 'content-type') {
-      if (code === 204 || code === 304) x.fail('content-type-bodyless', `status ${code}`);
+      if (isBodylessStatus(code)) x.fail('content-type-bodyless', `status ${code}`);
       hasContentType = true;
     } else if (lower === 'content-length') {
       if (code === 204) x.fail('content-length-bodyless');
@@ -110,7 +110,7 @@ function headersGoOut(x: Exchange): void {
 export function sendBytes(x: Exchange, length: number): void {
   if (length === 0) return;
   headersGoOut(x);
-  if (x.status === 204 || x.status === 304) x.fail('body-for-bodyless-status', `status ${x.status}`);
+  if (isBodylessStatus(x.status)) x.fail('body-for-bodyless-status', `status ${x.status}`);
   if (!x.hasContentType) x.fail('content-type-missing');
   x.bytes += length;
   if (x.contentLength !== -1 && x.bytes > x.contentLength) {

@@ -77,7 +77,7 @@ export const RULES = {
   'header-status': 'there is no Status header: the status is the first argument of startResponse',
   'header-hop-by-hop':
     'hop-by-hop headers (Connection, Keep-Alive, Transfer-Encoding, Upgrade, TE, Trailer, Proxy-*) belong to the server',
-  'content-type-bodyless': 'a 204 or 304 response has no Content-Type',
+  'content-type-bodyless': 'a 204, 205 or 304 response has no Content-Type',
   'content-length-bodyless': 'a 204 response has no Content-Length',
   'content-length-format': 'Content-Length must be decimal digits',
   'content-length-duplicate': 'a response has at most one Content-Length header',
@@ -90,7 +90,7 @@ export const RULES = {
   'start-response-never': 'the body ended without startResponse having been called',
   'chunk-type': 'a body chunk must be a Uint8Array or a string',
   'content-type-missing': 'a response with body bytes needs a Content-Type',
-  'body-for-bodyless-status': 'a 204 or 304 response must not have body bytes',
+  'body-for-bodyless-status': 'a 204, 205 or 304 response must not have body bytes',
   'content-length-exceeded': 'the body is longer than its Content-Length',
   'content-length-short': 'the body ended before its Content-Length',
   'write-chunk-type': 'write() takes a Uint8Array or a string',
