@@ -1,6 +1,6 @@
 // The request body as serve() hands it to the app in tsgi.input: fixed-length and chunked,
 // never more than CONTENT_LENGTH, 100-continue only when read, and limited in size.
-import { type App, validate } from '@tsgi/core';
+import { type App, type Environ, Request, validate } from '@tsgi/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { RawConnection, rawRequest } from '../helpers/raw.js';
@@ -221,5 +221,95 @@ describe('maxBodySize', () => {
     );
     expect(response.status).toBe(413);
     expect(response.body.toString()).not.toContain('012345');
+  });
+});
+
+// request.bytes() (and text/json/form) on node:http gathers the body with one promise, not one
+// per chunk: the same guarantees must hold on that path (no validate(), which wraps tsgi.input).
+describe('reading the whole body at once (request.bytes())', () => {
+  const bytesEcho =
+    (options?: { limit?: number; delay?: number }): App =>
+    async (environ, startResponse) => {
+      if (options?.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
+      const body = await Request.of(environ).bytes(options);
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`${environ.PATH_INFO}:${Buffer.from(body).toString()}`];
+    };
+
+  it('reads fixed-length, chunked and large bodies', async () => {
+    const server = await startServer(bytesEcho());
+    const fixed = await httpRequest(`${server.url}/fixed`, { method: 'POST', body: 'hello world' });
+    expect(fixed.text).toBe('/fixed:hello world');
+    const chunked = await httpRequest(`${server.url}/chunked`, {
+      method: 'POST',
+      body: ['one ', 'two ', 'three'],
+    });
+    expect(chunked.text).toBe('/chunked:one two three');
+    const big = 'x'.repeat(900 * 1024);
+    const large = await httpRequest(`${server.url}/big`, { method: 'POST', body: big });
+    expect(large.text).toBe(`/big:${big}`);
+  });
+
+  it('reads a body that arrived in full before the app asked for it', async () => {
+    const server = await startServer(bytesEcho({ delay: 30 }));
+    const response = await rawRequest(
+      server.port,
+      'POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello',
+    );
+    expect(response.body.toString()).toBe('/late:hello');
+  });
+
+  it('stops at the read limit with a 413, and at the server limit with its own 413', async () => {
+    const server = await startServer(bytesEcho({ limit: 8 }), { maxBodySize: 10 });
+    const chunked = (sizes: number[]) =>
+      `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${sizes
+        .map((size) => `${size.toString(16)}\r\n${'y'.repeat(size)}\r\n`)
+        .join('')}0\r\n\r\n`;
+    const overRead = await rawRequest(server.port, chunked([6, 3]));
+    expect(overRead.status).toBe(413);
+    expect(overRead.body.toString()).toContain('larger than the limit of 8 bytes');
+    const overServer = await rawRequest(server.port, chunked([6, 6]));
+    expect(overServer.status).toBe(413);
+    expect(overServer.body.toString()).toContain('The request body is larger than 10 bytes');
+    expect(overServer.body.toString()).not.toContain('yyyyyy');
+  });
+
+  const readers: [string, (environ: Environ) => Promise<number>][] = [
+    ['request.bytes()', async (environ) => (await Request.of(environ).bytes()).byteLength],
+    [
+      'for await',
+      async (environ) => {
+        let got = 0;
+        for await (const chunk of environ['tsgi.input']) got += chunk.byteLength;
+        return got;
+      },
+    ],
+  ];
+  it.each(readers)('fails a %s read of a body cut short after the response went out', async (_, read) => {
+    // node reports nothing on the request once its response is done: the reader hears the socket
+    let outcome: Promise<string> | undefined;
+    const server = await startServer((environ, startResponse) => {
+      outcome = read(environ).then(
+        (bytes) => `resolved with ${bytes} bytes`,
+        () => 'rejected',
+      );
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [];
+    });
+    const connection = await RawConnection.open(server.port);
+    connection.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789');
+    expect((await connection.response()).status).toBe(200);
+    connection.destroy();
+    expect(await outcome).toBe('rejected');
+  });
+
+  it('answers 100 Continue when the app reads, then reads the body', async () => {
+    const server = await startServer(bytesEcho());
+    const connection = await RawConnection.open(server.port);
+    connection.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+    expect((await connection.response()).status).toBe(100);
+    connection.write('hello');
+    const response = await connection.response();
+    expect([response.status, response.body.toString()]).toEqual([200, '/upload:hello']);
   });
 });

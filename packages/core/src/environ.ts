@@ -142,7 +142,7 @@ export function addHeaders(environ: Environ, rawHeaders: readonly string[]): voi
   }
 }
 
-/** An empty request body. */
-export const emptyInput: AsyncIterable<Uint8Array> = {
+/** An empty request body. Frozen: every request without a body shares it. */
+export const emptyInput: AsyncIterable<Uint8Array> = Object.freeze({
   async *[Symbol.asyncIterator]() {},
-};
+});

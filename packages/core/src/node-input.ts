@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { READ_WHOLE, type WholeBodyInput } from './body/read-whole.js';
 import { ContentTooLarge } from './errors.js';
 
 /** Bytes read ahead of the app before the socket is paused. */
@@ -9,7 +10,7 @@ const READ_AHEAD = 64 * 1024;
  * Content-Length or chunked encoding), limited to `maxBodySize` bytes. A `100 Continue`
  * goes out only when the app starts reading, so an app can refuse a body unread.
  */
-export class NodeInput implements AsyncIterable<Uint8Array> {
+export class NodeInput implements AsyncIterable<Uint8Array>, WholeBodyInput {
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
@@ -18,40 +19,112 @@ export class NodeInput implements AsyncIterable<Uint8Array> {
   ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    this.startReading();
+    return new BodyReader(this.req, this.maxBodySize);
+  }
+
+  [READ_WHOLE](limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+    this.startReading();
+    return new Promise((resolve, reject) => {
+      new WholeBody(this.req, this.maxBodySize, limit, tooLarge, resolve, reject);
+    });
+  }
+
+  private startReading(): void {
     if (this.expectsContinue) {
       this.expectsContinue = false;
       if (!this.res.headersSent) this.res.writeContinue();
     }
-    return new BodyReader(this.req, this.maxBodySize);
   }
 }
 
-type Waiter = { resolve: (step: IteratorResult<Uint8Array>) => void; reject: (error: unknown) => void };
-
 /**
- * Reads a request with 'data' events: one promise per chunk, where a Readable's own async
- * iterator costs several. Pauses the socket when the app falls behind by READ_AHEAD bytes.
+ * The request's 'data', 'end' and 'error' events, held to `maxBodySize`. A body cut short by the
+ * client fails the read, so an app never takes half a body for a whole one: node reports it as an
+ * 'error' ("aborted"), but only while the response is unfinished, so the socket's 'close' is
+ * heard too.
  */
-class BodyReader implements AsyncIterator<Uint8Array> {
-  private readonly queue: Buffer[] = [];
-  private queued = 0;
+abstract class BodyEvents {
   private total = 0;
-  private ended = false;
-  private error: unknown;
-  private waiter: Waiter | undefined;
+  protected done = false;
 
   constructor(
-    private readonly req: IncomingMessage,
+    protected readonly req: IncomingMessage,
     private readonly maxBodySize: number,
-  ) {
-    if (req.readableEnded || (req.complete && req.readableLength === 0)) {
-      this.ended = true;
+  ) {}
+
+  /** Listens, unless the body was all read already (then `ended()` has run). */
+  protected listen(): void {
+    if (this.req.readableEnded || (this.req.complete && this.req.readableLength === 0)) {
+      this.end();
       return;
     }
-    req.on('data', this.onData);
-    req.on('end', this.onEnd);
-    // a body cut short by the client is an 'error' ("aborted"): the app must not take half a body for a whole one
-    req.on('error', this.onError);
+    this.req.on('data', this.onData);
+    this.req.on('end', this.onEnd);
+    this.req.on('error', this.onError);
+    this.req.socket.on('close', this.onClose);
+  }
+
+  protected abstract chunk(chunk: Buffer, total: number): void;
+  protected abstract ended(): void;
+  protected abstract failed(error: unknown): void;
+
+  /** Stops listening; the rest of the body is left to node:http, which discards it. */
+  protected stop(): void {
+    this.done = true;
+    this.req.off('data', this.onData);
+    this.req.off('end', this.onEnd);
+    this.req.off('error', this.onError);
+    this.req.socket.off('close', this.onClose);
+  }
+
+  protected fail(error: unknown): void {
+    if (this.done) return;
+    this.stop();
+    this.failed(error);
+  }
+
+  private end(): void {
+    // the request's own listeners go with it; the socket lives on to serve the next request
+    this.done = true;
+    this.req.socket.off('close', this.onClose);
+    this.ended();
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.total += chunk.byteLength;
+    if (this.total > this.maxBodySize) {
+      this.fail(new ContentTooLarge(`The request body is larger than ${this.maxBodySize} bytes`));
+      return;
+    }
+    this.chunk(chunk, this.total);
+  };
+
+  private readonly onEnd = (): void => this.end();
+
+  private readonly onError = (error: unknown): void => this.fail(error);
+
+  private readonly onClose = (): void =>
+    this.fail(
+      Object.assign(new Error('aborted: the client closed the connection mid-body'), { code: 'ECONNRESET' }),
+    );
+}
+
+/**
+ * The body as an iterator: one promise per chunk, where a Readable's own async iterator costs
+ * several. Pauses the socket when the app falls behind by READ_AHEAD bytes.
+ */
+class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private error: unknown;
+  private finished = false;
+  private resolve: ((step: IteratorResult<Uint8Array>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+
+  constructor(req: IncomingMessage, maxBodySize: number) {
+    super(req, maxBodySize);
+    this.listen();
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
@@ -62,59 +135,75 @@ class BodyReader implements AsyncIterator<Uint8Array> {
       return Promise.resolve({ done: false, value: chunk });
     }
     if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
+      this.resolve = resolve;
+      this.reject = reject;
     });
   }
 
-  /** Stops reading; the rest of the body is left to node:http, which discards it. */
+  /** Stops reading: what is queued is dropped and the rest left unread. */
   return(): Promise<IteratorResult<Uint8Array>> {
     this.stop();
-    this.ended = true;
+    this.finished = true;
     this.queue.length = 0;
     return Promise.resolve({ done: true, value: undefined });
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.total += chunk.byteLength;
-    if (this.total > this.maxBodySize) {
-      this.fail(new ContentTooLarge(`The request body is larger than ${this.maxBodySize} bytes`));
-      return;
-    }
-    const waiter = this.waiter;
-    if (waiter !== undefined) {
-      this.waiter = undefined;
-      waiter.resolve({ done: false, value: chunk });
+  protected chunk(chunk: Buffer): void {
+    const resolve = this.resolve;
+    if (resolve !== undefined) {
+      this.resolve = this.reject = undefined;
+      resolve({ done: false, value: chunk });
       return;
     }
     this.queue.push(chunk);
     this.queued += chunk.byteLength;
     if (this.queued >= READ_AHEAD) this.req.pause();
-  };
-
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.stop();
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.resolve({ done: true, value: undefined });
-  };
-
-  private readonly onError = (error: unknown): void => this.fail(error);
-
-  private fail(error: unknown): void {
-    if (this.error !== undefined || this.ended) return;
-    this.error = error;
-    this.stop();
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    waiter?.reject(error);
   }
 
-  private stop(): void {
-    this.req.off('data', this.onData);
-    this.req.off('end', this.onEnd);
-    this.req.off('error', this.onError);
+  protected ended(): void {
+    this.finished = true;
+    const resolve = this.resolve;
+    this.resolve = this.reject = undefined;
+    resolve?.({ done: true, value: undefined });
+  }
+
+  protected failed(error: unknown): void {
+    this.error = error;
+    const reject = this.reject;
+    this.resolve = this.reject = undefined;
+    reject?.(error);
+  }
+}
+
+/** The whole body, gathered from the events into one promise, held to `limit`. */
+class WholeBody extends BodyEvents {
+  private readonly chunks: Buffer[] = [];
+
+  constructor(
+    req: IncomingMessage,
+    maxBodySize: number,
+    private readonly limit: number,
+    private readonly tooLarge: () => Error,
+    private readonly resolve: (body: Uint8Array) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super(req, maxBodySize);
+    this.listen();
+  }
+
+  protected chunk(chunk: Buffer, total: number): void {
+    if (total > this.limit) this.fail(this.tooLarge());
+    else this.chunks.push(chunk);
+  }
+
+  protected ended(): void {
+    const chunks = this.chunks;
+    this.resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+  }
+
+  protected failed(error: unknown): void {
+    this.reject(error);
   }
 }

@@ -49,7 +49,13 @@ export class RequestHeaders implements Iterable<[name: string, value: string]> {
 // the rebuilt URL (`evil.example/x`, `a@b`), so it is a 400 rather than a guess.
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-const requests = new WeakMap<Environ, Request>();
+/**
+ * Where `Request.of` keeps an environ's Request, as Werkzeug keeps `werkzeug.request`: on the
+ * environ itself, since a WeakMap entry per request costs the garbage collector more than the
+ * rest of the request. A copy of the environ (a mount) carries it along, so it counts only
+ * when its `environ` is this one.
+ */
+const REQUEST_KEY = 'core.request';
 
 /**
  * A lazy, read-only view of one request over its environ: nothing is parsed until asked for.
@@ -77,11 +83,10 @@ export class Request {
    * app (and `currentRequest()`) see the same object.
    */
   static of(environ: Environ): Request {
-    let request = requests.get(environ);
-    if (request === undefined) {
-      request = new Request(environ);
-      requests.set(environ, request);
-    }
+    const cached = environ[REQUEST_KEY];
+    if (cached instanceof Request && cached.environ === environ) return cached;
+    const request = new Request(environ);
+    environ[REQUEST_KEY] = request;
     return request;
   }
 

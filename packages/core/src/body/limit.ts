@@ -1,5 +1,6 @@
 import { ContentTooLarge } from '../errors.js';
 import type { Environ } from '../types.js';
+import { canReadWhole, READ_WHOLE } from './read-whole.js';
 
 /** The default size limit of a request body read: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -10,9 +11,26 @@ export interface BodyOptions {
   limit?: number;
 }
 
-// One read per request body, shared by every reader (and every Request over a copy of the
-// environ): keyed by `tsgi.input`, the body's identity, so a router's copied environ shares it.
-const reads = new WeakMap<AsyncIterable<Uint8Array>, Promise<Uint8Array>>();
+/**
+ * One read per request body, shared by every reader (and every Request over a copy of the
+ * environ): kept on `tsgi.input`, the body's identity, so a router's copied environ shares it.
+ * On the object itself, since a WeakMap entry per request costs the garbage collector more than
+ * the rest of the request; in a WeakMap only for an input that cannot take a property.
+ */
+const BODY_READ = Symbol.for('tsgi.input.read');
+
+type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
+
+const frozenReads = new WeakMap<Input, Promise<Uint8Array>>();
+
+function readOf(input: Input): Promise<Uint8Array> | undefined {
+  return input[BODY_READ] ?? frozenReads.get(input);
+}
+
+function remember(input: Input, read: Promise<Uint8Array>): void {
+  if (Object.isExtensible(input)) input[BODY_READ] = read;
+  else frozenReads.set(input, read);
+}
 
 function tooLarge(limit: number): ContentTooLarge {
   return new ContentTooLarge(`The request body is larger than the limit of ${limit} bytes`);
@@ -23,23 +41,25 @@ function tooLarge(limit: number): ContentTooLarge {
  * the same bytes (or the same error). Throws {@link ContentTooLarge} before reading when
  * `CONTENT_LENGTH` is over the limit, and as soon as the bytes read cross it.
  */
-export function readBody(environ: Environ, options: BodyOptions = {}): Promise<Uint8Array> {
-  const limit = options.limit ?? DEFAULT_BODY_LIMIT;
+export function readBody(environ: Environ, options?: BodyOptions): Promise<Uint8Array> {
+  const limit = options?.limit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 0) {
     throw new RangeError(`limit must be a non-negative integer number of bytes, got ${limit}`);
   }
-  const input = environ['tsgi.input'];
-  let read = reads.get(input);
-  if (read === undefined) {
-    // refused unread (and not remembered: a later read with a larger limit may still succeed)
-    if (Number(environ.CONTENT_LENGTH) > limit) return Promise.reject(tooLarge(limit));
-    read = readAll(input, limit);
-    reads.set(input, read);
+  const input: Input = environ['tsgi.input'];
+  const read = readOf(input);
+  if (read !== undefined) {
+    return read.then((bytes) => {
+      if (bytes.byteLength > limit) throw tooLarge(limit);
+      return bytes;
+    });
   }
-  return read.then((bytes) => {
-    if (bytes.byteLength > limit) throw tooLarge(limit);
-    return bytes;
-  });
+  // refused unread (and not remembered: a later read with a larger limit may still succeed)
+  if (Number(environ.CONTENT_LENGTH) > limit) return Promise.reject(tooLarge(limit));
+  // the first read holds the body to this limit itself
+  const first = canReadWhole(input) ? input[READ_WHOLE](limit, () => tooLarge(limit)) : readAll(input, limit);
+  remember(input, first);
+  return first;
 }
 
 async function readAll(input: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
