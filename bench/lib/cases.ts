@@ -87,7 +87,16 @@ export const GROUPS: Group[] = [
   {
     name: 'echo',
     title: `POST /echo (${ECHO_BYTES} B body)`,
-    cases: cases(echo, 'x'.repeat(ECHO_BYTES), [SERVERS.node, SERVERS.tsgi, ...PEERS]),
+    cases: [
+      ...cases(echo, 'x'.repeat(ECHO_BYTES), [SERVERS.node, SERVERS.tsgi]),
+      {
+        server: SERVERS.tsgi,
+        request: { ...echo, path: '/echo/iterate' },
+        expected: 'x'.repeat(ECHO_BYTES),
+        label: 'tsgi, `for await` over tsgi.input',
+      },
+      ...cases(echo, 'x'.repeat(ECHO_BYTES), PEERS),
+    ],
   },
 ];
 

@@ -4,7 +4,7 @@
  * BENCH_CONTEXT=1 wraps the router in `requestContext()` (AsyncLocalStorage);
  * BENCH_BARE=1 dispatches by hand, like servers/node.ts, to measure the gateway without the router.
  */
-import { type App, type Middleware, NotFound, requestContext, serve } from '@tsgi/core';
+import { type App, type Middleware, NotFound, Request, requestContext, serve } from '@tsgi/core';
 import { compose } from '@tsgi/middleware';
 import { routeParams, router } from '@tsgi/router';
 import { announce, fillerRoutes, HELLO, HOST, MIDDLEWARE_LAYERS, TEXT } from './common.js';
@@ -28,7 +28,15 @@ const json =
 
 const user: App = (environ, startResponse) => json(routeParams(environ).id)(environ, startResponse);
 
+// The body read the way an app reads it (as Fastify's parsed body or Hono's arrayBuffer()).
 const echo: App = async (environ, startResponse) => {
+  const body = await Request.of(environ).bytes();
+  startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
+  return [body];
+};
+
+// The same through the bare contract: `for await` over tsgi.input.
+const echoIterating: App = async (environ, startResponse) => {
   const chunks: Uint8Array[] = [];
   for await (const chunk of environ['tsgi.input']) chunks.push(chunk);
   startResponse('200 OK', [['Content-Type', 'application/octet-stream']]);
@@ -43,6 +51,7 @@ for (const path of fillerRoutes()) r.get(path, text('resource'));
 r.get('/user/:id', user);
 r.get('/mw', layered);
 r.post('/echo', echo);
+r.post('/echo/iterate', echoIterating);
 r.get('/', hello);
 
 const USER = /^\/user\/([^/]+)$/;
@@ -51,6 +60,7 @@ const bare: App = (environ, startResponse) => {
   const method = environ.REQUEST_METHOD;
   if (method === 'GET' && (path === '/' || path === '/mw')) return hello(environ, startResponse);
   if (method === 'POST' && path === '/echo') return echo(environ, startResponse);
+  if (method === 'POST' && path === '/echo/iterate') return echoIterating(environ, startResponse);
   const match = method === 'GET' ? USER.exec(path) : null;
   if (match) return json(match[1])(environ, startResponse);
   throw new NotFound();

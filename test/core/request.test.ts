@@ -225,6 +225,7 @@ describe('Request: reading the body', () => {
 
   it('rejects a nonsensical limit', async () => {
     await expect(new Request(post('text/plain', 'x')).text({ limit: -1 })).rejects.toThrow(RangeError);
+    await expect(new Request(post('text/plain', 'x')).bytes({ limit: 1.5 })).rejects.toThrow(RangeError);
   });
 });
 

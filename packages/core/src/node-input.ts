@@ -1,9 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { READ_WHOLE, type WholeBodyInput } from './body/read-whole.js';
+import { BODY_READ, READ_WHOLE, type WholeBodyInput } from './body/read-whole.js';
 import { ContentTooLarge } from './errors.js';
 
 /** Bytes read ahead of the app before the socket is paused. */
 const READ_AHEAD = 64 * 1024;
+
+/**
+ * The connection a request came on, as the server tracks it. node:http reports a body cut short
+ * (the client left mid-body) as an 'error' on the request only while the response is unfinished,
+ * so the server also aborts the read in progress when the connection closes.
+ */
+export interface ReadingConnection {
+  reading: { abort(): void } | undefined;
+}
 
 /**
  * `tsgi.input` on node:http: exactly the request body (node:http frames it by its
@@ -11,26 +20,36 @@ const READ_AHEAD = 64 * 1024;
  * goes out only when the app starts reading, so an app can refuse a body unread.
  */
 export class NodeInput implements AsyncIterable<Uint8Array>, WholeBodyInput {
+  /** readBody's slot, declared so that every NodeInput has the same shape. */
+  [BODY_READ]: Promise<Uint8Array> | undefined = undefined;
+
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
+    private readonly connection: ReadingConnection,
     private expectsContinue: boolean,
     private readonly maxBodySize: number,
   ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    this.startReading();
-    return new BodyReader(this.req, this.maxBodySize);
+    const reader = new BodyReader(this.req, this.connection, this.maxBodySize);
+    reader.start(this.startReading());
+    return reader;
   }
 
-  [READ_WHOLE](limit: number, tooLarge: () => Error): Promise<Uint8Array> {
-    this.startReading();
+  [READ_WHOLE](limit: number, tooLarge: (limit: number) => Error): Promise<Uint8Array> {
+    const late = this.startReading();
     return new Promise((resolve, reject) => {
-      new WholeBody(this.req, this.maxBodySize, limit, tooLarge, resolve, reject);
+      new WholeBody(this.req, this.connection, this.maxBodySize, limit, tooLarge, resolve, reject).start(
+        late,
+      );
     });
   }
 
-  private startReading(): void {
+  /** Sends the `100 Continue` owed; returns an error when it is too late to read the body. */
+  private startReading(): Error | undefined {
+    // node:http discards a body still unread when the response ends: a late read would get a part
+    if (this.res.writableEnded) return new Error('The request body was read after the response ended');
     if (this.expectsContinue) {
       this.expectsContinue = false;
       if (!this.res.headersSent) this.res.writeContinue();
@@ -39,10 +58,9 @@ export class NodeInput implements AsyncIterable<Uint8Array>, WholeBodyInput {
 }
 
 /**
- * The request's 'data', 'end' and 'error' events, held to `maxBodySize`. A body cut short by the
- * client fails the read, so an app never takes half a body for a whole one: node reports it as an
- * 'error' ("aborted"), but only while the response is unfinished, so the socket's 'close' is
- * heard too.
+ * The request's 'data' and 'end' events, held to `maxBodySize`. A body cut short by the client
+ * fails the read (through the connection, see {@link ReadingConnection}), so an app never takes
+ * half a body for a whole one.
  */
 abstract class BodyEvents {
   private total = 0;
@@ -50,19 +68,30 @@ abstract class BodyEvents {
 
   constructor(
     protected readonly req: IncomingMessage,
+    private readonly connection: ReadingConnection,
     private readonly maxBodySize: number,
   ) {}
 
-  /** Listens, unless the body was all read already (then `ended()` has run). */
-  protected listen(): void {
+  /** Listens, unless the body was all read already (then `ended()` runs) or `late` says why not. */
+  start(late: Error | undefined): void {
+    if (late !== undefined) {
+      this.fail(late);
+      return;
+    }
     if (this.req.readableEnded || (this.req.complete && this.req.readableLength === 0)) {
       this.end();
       return;
     }
+    this.connection.reading = this;
     this.req.on('data', this.onData);
     this.req.on('end', this.onEnd);
-    this.req.on('error', this.onError);
-    this.req.socket.on('close', this.onClose);
+  }
+
+  /** The connection closed mid-body. */
+  abort(): void {
+    this.fail(
+      Object.assign(new Error('aborted: the client closed the connection mid-body'), { code: 'ECONNRESET' }),
+    );
   }
 
   protected abstract chunk(chunk: Buffer, total: number): void;
@@ -71,11 +100,9 @@ abstract class BodyEvents {
 
   /** Stops listening; the rest of the body is left to node:http, which discards it. */
   protected stop(): void {
-    this.done = true;
+    this.release();
     this.req.off('data', this.onData);
     this.req.off('end', this.onEnd);
-    this.req.off('error', this.onError);
-    this.req.socket.off('close', this.onClose);
   }
 
   protected fail(error: unknown): void {
@@ -84,10 +111,13 @@ abstract class BodyEvents {
     this.failed(error);
   }
 
-  private end(): void {
-    // the request's own listeners go with it; the socket lives on to serve the next request
+  private release(): void {
     this.done = true;
-    this.req.socket.off('close', this.onClose);
+    if (this.connection.reading === this) this.connection.reading = undefined;
+  }
+
+  private end(): void {
+    this.release(); // the request's own listeners go with it
     this.ended();
   }
 
@@ -101,13 +131,6 @@ abstract class BodyEvents {
   };
 
   private readonly onEnd = (): void => this.end();
-
-  private readonly onError = (error: unknown): void => this.fail(error);
-
-  private readonly onClose = (): void =>
-    this.fail(
-      Object.assign(new Error('aborted: the client closed the connection mid-body'), { code: 'ECONNRESET' }),
-    );
 }
 
 /**
@@ -121,11 +144,6 @@ class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
   private finished = false;
   private resolve: ((step: IteratorResult<Uint8Array>) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
-
-  constructor(req: IncomingMessage, maxBodySize: number) {
-    super(req, maxBodySize);
-    this.listen();
-  }
 
   next(): Promise<IteratorResult<Uint8Array>> {
     const chunk = this.queue.shift();
@@ -183,18 +201,18 @@ class WholeBody extends BodyEvents {
 
   constructor(
     req: IncomingMessage,
+    connection: ReadingConnection,
     maxBodySize: number,
     private readonly limit: number,
-    private readonly tooLarge: () => Error,
+    private readonly tooLarge: (limit: number) => Error,
     private readonly resolve: (body: Uint8Array) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    super(req, maxBodySize);
-    this.listen();
+    super(req, connection, maxBodySize);
   }
 
   protected chunk(chunk: Buffer, total: number): void {
-    if (total > this.limit) this.fail(this.tooLarge());
+    if (total > this.limit) this.fail(this.tooLarge(this.limit));
     else this.chunks.push(chunk);
   }
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createEnviron, stderrErrors } from './environ.js';
 import { BadRequest, ContentTooLarge, errorPage, type HTTPError, isHTTPError } from './errors.js';
-import { NodeInput } from './node-input.js';
+import { NodeInput, type ReadingConnection } from './node-input.js';
 import { NodeSink } from './node-sink.js';
 import { runApp } from './run-app.js';
 import type { App, Environ, ErrorStream } from './types.js';
@@ -73,7 +73,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
         method: req.method as string,
         target: req.url as string,
         rawHeaders: req.rawHeaders,
-        input: new NodeInput(req, res, expectsContinue, maxBodySize),
+        input: new NodeInput(req, res, connection, expectsContinue, maxBodySize),
         protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
         serverName: host,
         serverPort,
@@ -131,7 +131,7 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
 }
 
 /** What every request on one connection shares, computed once per connection. */
-interface Connection {
+interface Connection extends ReadingConnection {
   readonly remoteAddr: string;
   readonly remotePort: string;
   /** Fires when the connection closes: the client went away (or the server cut it). */
@@ -146,12 +146,17 @@ function connectionOf(socket: Socket): Connection {
     const controller = new AbortController();
     // every request on the connection may listen (fetch(url, { signal }) does): no leak warning
     setMaxListeners(0, controller.signal);
-    socket.once('close', () => controller.abort(new Error('The client went away')));
-    connection = {
+    const opened: Connection = {
       remoteAddr: socket.remoteAddress ?? '',
       remotePort: String(socket.remotePort ?? ''),
       signal: controller.signal,
+      reading: undefined,
     };
+    socket.once('close', () => {
+      opened.reading?.abort();
+      controller.abort(new Error('The client went away'));
+    });
+    connection = opened;
     connections.set(socket, connection);
   }
   return connection;

@@ -1,6 +1,6 @@
 import { ContentTooLarge } from '../errors.js';
 import type { Environ } from '../types.js';
-import { canReadWhole, READ_WHOLE } from './read-whole.js';
+import { BODY_READ, canReadWhole, READ_WHOLE } from './read-whole.js';
 
 /** The default size limit of a request body read: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -11,13 +11,10 @@ export interface BodyOptions {
   limit?: number;
 }
 
-/**
- * One read per request body, shared by every reader (and every Request over a copy of the
- * environ): kept on `tsgi.input`, the body's identity, so a router's copied environ shares it.
- * On the object itself, since a WeakMap entry per request costs the garbage collector more than
- * the rest of the request; in a WeakMap only for an input that cannot take a property.
- */
-const BODY_READ = Symbol.for('tsgi.input.read');
+// One read per request body, shared by every reader (and every Request over a copy of the
+// environ): kept on `tsgi.input`, the body's identity, so a router's copied environ shares it.
+// On the object itself, since a WeakMap entry per request costs the garbage collector more than
+// the rest of the request; in a WeakMap only for an input that cannot take a property.
 
 type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
 
@@ -38,13 +35,16 @@ function tooLarge(limit: number): ContentTooLarge {
 
 /**
  * Reads the whole request body of `environ`, at most `limit` bytes, once: later calls get
- * the same bytes (or the same error). Throws {@link ContentTooLarge} before reading when
- * `CONTENT_LENGTH` is over the limit, and as soon as the bytes read cross it.
+ * the same bytes (or the same error). Rejects with {@link ContentTooLarge} before reading
+ * when `CONTENT_LENGTH` is over the limit, and as soon as the bytes read cross it; with a
+ * RangeError for a `limit` that is not a byte count.
  */
 export function readBody(environ: Environ, options?: BodyOptions): Promise<Uint8Array> {
   const limit = options?.limit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new RangeError(`limit must be a non-negative integer number of bytes, got ${limit}`);
+    return Promise.reject(
+      new RangeError(`limit must be a non-negative integer number of bytes, got ${limit}`),
+    );
   }
   const input: Input = environ['tsgi.input'];
   const read = readOf(input);
@@ -57,7 +57,7 @@ export function readBody(environ: Environ, options?: BodyOptions): Promise<Uint8
   // refused unread (and not remembered: a later read with a larger limit may still succeed)
   if (Number(environ.CONTENT_LENGTH) > limit) return Promise.reject(tooLarge(limit));
   // the first read holds the body to this limit itself
-  const first = canReadWhole(input) ? input[READ_WHOLE](limit, () => tooLarge(limit)) : readAll(input, limit);
+  const first = canReadWhole(input) ? input[READ_WHOLE](limit, tooLarge) : readAll(input, limit);
   remember(input, first);
   return first;
 }

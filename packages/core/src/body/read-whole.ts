@@ -7,11 +7,17 @@ export const READ_WHOLE: unique symbol = Symbol.for('tsgi.input.readWhole');
 
 export interface WholeBodyInput {
   /**
-   * Reads the rest of the body. Past `limit` bytes it stops reading and rejects with `tooLarge()`;
-   * a body cut short rejects as iteration would.
+   * Reads the rest of the body. Past `limit` bytes it stops reading and rejects with
+   * `tooLarge(limit)`; a body cut short rejects as iteration would.
    */
-  [READ_WHOLE](limit: number, tooLarge: () => Error): Promise<Uint8Array>;
+  [READ_WHOLE](limit: number, tooLarge: (limit: number) => Error): Promise<Uint8Array>;
 }
+
+/**
+ * Where `readBody` keeps an input's one read, so that every reader (and every copy of the
+ * environ) shares it. An input class may declare the slot, so that its objects keep one shape.
+ */
+export const BODY_READ: unique symbol = Symbol.for('tsgi.input.read');
 
 /** Whether `input` offers the one-promise read. */
 export function canReadWhole(
