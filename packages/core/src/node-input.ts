@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BODY_READ, READ_WHOLE, type WholeBodyInput } from './body/read-whole.js';
+import { READ_WHOLE, type WholeBodyInput } from './body/read-whole.js';
 import { ContentTooLarge } from './errors.js';
 
 /** Bytes read ahead of the app before the socket is paused. */
@@ -20,9 +20,6 @@ export interface ReadingConnection {
  * goes out only when the app starts reading, so an app can refuse a body unread.
  */
 export class NodeInput implements AsyncIterable<Uint8Array>, WholeBodyInput {
-  /** readBody's slot, declared so that every NodeInput has the same shape. */
-  [BODY_READ]: Promise<Uint8Array> | undefined = undefined;
-
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,

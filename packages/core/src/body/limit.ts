@@ -1,6 +1,6 @@
 import { ContentTooLarge } from '../errors.js';
 import type { Environ } from '../types.js';
-import { BODY_READ, canReadWhole, READ_WHOLE } from './read-whole.js';
+import { canReadWhole, READ_WHOLE } from './read-whole.js';
 
 /** The default size limit of a request body read: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -15,6 +15,7 @@ export interface BodyOptions {
 // environ): kept on `tsgi.input`, the body's identity, so a router's copied environ shares it.
 // On the object itself, since a WeakMap entry per request costs the garbage collector more than
 // the rest of the request; in a WeakMap only for an input that cannot take a property.
+const BODY_READ = Symbol.for('tsgi.input.read');
 
 type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
 

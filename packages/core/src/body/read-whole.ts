@@ -13,12 +13,6 @@ export interface WholeBodyInput {
   [READ_WHOLE](limit: number, tooLarge: (limit: number) => Error): Promise<Uint8Array>;
 }
 
-/**
- * Where `readBody` keeps an input's one read, so that every reader (and every copy of the
- * environ) shares it. An input class may declare the slot, so that its objects keep one shape.
- */
-export const BODY_READ: unique symbol = Symbol.for('tsgi.input.read');
-
 /** Whether `input` offers the one-promise read. */
 export function canReadWhole(
   input: AsyncIterable<Uint8Array>,
