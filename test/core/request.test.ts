@@ -168,6 +168,33 @@ describe('Request: headers and cookies', () => {
   });
 });
 
+describe('createEnviron: header names in any case', () => {
+  // the common names have a fast path of their own: every spelling must land on the same key
+  it.each([
+    ['Host', 'HTTP_HOST'],
+    ['Accept', 'HTTP_ACCEPT'],
+    ['Cookie', 'HTTP_COOKIE'],
+    ['Origin', 'HTTP_ORIGIN'],
+    ['Referer', 'HTTP_REFERER'],
+    ['User-Agent', 'HTTP_USER_AGENT'],
+    ['Connection', 'HTTP_CONNECTION'],
+    ['Content-Type', 'CONTENT_TYPE'],
+    ['Content-Length', 'CONTENT_LENGTH'],
+    ['Accept-Encoding', 'HTTP_ACCEPT_ENCODING'],
+    ['Accept-Language', 'HTTP_ACCEPT_LANGUAGE'],
+    ['X-Request-Id', 'HTTP_X_REQUEST_ID'],
+  ])('%s → %s', (name, key) => {
+    for (const spelling of [name, name.toLowerCase(), name.toUpperCase()]) {
+      const env = environ({ rawHeaders: [spelling, '7'] });
+      expect(env[key]).toBe('7');
+    }
+    // two spellings of one name are one header: joined, or for the body's length and type a conflict
+    const twice = () => environ({ rawHeaders: [name, '7', name.toLowerCase(), '8'] });
+    if (key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH') expect(twice).toThrow(BadRequest);
+    else expect(twice()[key]).toBe(key === 'HTTP_COOKIE' ? '7; 8' : '7, 8');
+  });
+});
+
 describe('Request: reading the body', () => {
   it('returns the same bytes on a second read, and to a second reader', async () => {
     const env = post('text/plain', 'hello');

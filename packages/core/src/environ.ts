@@ -47,7 +47,9 @@ const HEADER_KEY_CACHE_LIMIT = 512;
 
 /** `User-Agent` → `HTTP_USER_AGENT`; `Content-Type` → `CONTENT_TYPE`; null for a name with `_`. */
 export function headerKey(name: string): string | null {
-  let key = headerKeys.get(name);
+  let key: string | null | undefined = commonHeaderKey(name);
+  if (key !== undefined) return key;
+  key = headerKeys.get(name);
   if (key !== undefined) return key;
   if (name.includes('_')) {
     key = null; // would be indistinguishable from the same name spelled with `-`
@@ -57,6 +59,36 @@ export function headerKey(name: string): string | null {
   }
   if (headerKeys.size < HEADER_KEY_CACHE_LIMIT) headerKeys.set(name, key);
   return key;
+}
+
+/**
+ * The keys of the commonest names, as HTTP/1.1 clients spell them (`Host`) and as lower-case
+ * ones do (`host`). The parser makes new strings for every request, and a Map would hash each
+ * one first; `===` against a constant only compares characters, and only at the right length.
+ */
+function commonHeaderKey(name: string): string | undefined {
+  switch (name.length) {
+    case 4:
+      return name === 'Host' || name === 'host' ? 'HTTP_HOST' : undefined;
+    case 6:
+      if (name === 'Accept' || name === 'accept') return 'HTTP_ACCEPT';
+      if (name === 'Cookie' || name === 'cookie') return 'HTTP_COOKIE';
+      return name === 'Origin' || name === 'origin' ? 'HTTP_ORIGIN' : undefined;
+    case 7:
+      return name === 'Referer' || name === 'referer' ? 'HTTP_REFERER' : undefined;
+    case 10:
+      if (name === 'User-Agent' || name === 'user-agent') return 'HTTP_USER_AGENT';
+      return name === 'Connection' || name === 'connection' ? 'HTTP_CONNECTION' : undefined;
+    case 12:
+      return name === 'Content-Type' || name === 'content-type' ? 'CONTENT_TYPE' : undefined;
+    case 14:
+      return name === 'Content-Length' || name === 'content-length' ? 'CONTENT_LENGTH' : undefined;
+    case 15:
+      if (name === 'Accept-Encoding' || name === 'accept-encoding') return 'HTTP_ACCEPT_ENCODING';
+      return name === 'Accept-Language' || name === 'accept-language' ? 'HTTP_ACCEPT_LANGUAGE' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
