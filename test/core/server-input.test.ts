@@ -303,28 +303,31 @@ describe('reading the whole body at once (request.bytes())', () => {
     expect(await outcome).toBe('rejected');
   });
 
-  it.each(readers)('refuses a %s read begun after the response ended: node:http discards that body', async (_, read) => {
-    let outcome: Promise<string> | undefined;
-    const server = await startServer((environ, startResponse) => {
-      startResponse('200 OK', [['Content-Type', 'text/plain']]);
-      return (function* () {
-        yield 'done';
-        // runs when the server pulls past the last chunk, just before it ends the response
-        setTimeout(() => {
-          outcome = read(environ).then(
-            (bytes) => `resolved with ${bytes} bytes`,
-            (error: Error) => error.message,
-          );
-        }, 20);
-      })();
-    });
-    const connection = await RawConnection.open(server.port);
-    connection.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234');
-    expect((await connection.response()).body.toString()).toBe('done');
-    connection.write('56789');
-    await expect.poll(() => outcome !== undefined).toBe(true);
-    expect(await outcome).toBe('The request body was read after the response ended');
-  });
+  it.each(readers)(
+    'refuses a %s read begun after the response ended: node:http discards that body',
+    async (_, read) => {
+      let outcome: Promise<string> | undefined;
+      const server = await startServer((environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return (function* () {
+          yield 'done';
+          // runs when the server pulls past the last chunk, just before it ends the response
+          setTimeout(() => {
+            outcome = read(environ).then(
+              (bytes) => `resolved with ${bytes} bytes`,
+              (error: Error) => error.message,
+            );
+          }, 20);
+        })();
+      });
+      const connection = await RawConnection.open(server.port);
+      connection.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234');
+      expect((await connection.response()).body.toString()).toBe('done');
+      connection.write('56789');
+      await expect.poll(() => outcome !== undefined).toBe(true);
+      expect(await outcome).toBe('The request body was read after the response ended');
+    },
+  );
 
   it('answers 100 Continue when the app reads, then reads the body', async () => {
     const server = await startServer(bytesEcho());
