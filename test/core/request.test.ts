@@ -111,6 +111,16 @@ describe('Request: the request line', () => {
     expect(Request.of(env)).toBe(Request.of(env));
     expect(Request.of(env)).not.toBe(Request.of(environ()));
   });
+
+  it('gives a copy of the environ (a mount) its own Request, and works on a frozen environ', () => {
+    const env = environ({ target: '/app/page' });
+    const outer = Request.of(env);
+    const mounted = { ...env, SCRIPT_NAME: '/app', PATH_INFO: '/page' };
+    expect(Request.of(mounted)).not.toBe(outer);
+    expect(Request.of(mounted).scriptName).toBe('/app');
+    expect(Request.of(env)).toBe(outer);
+    expect(Request.of(Object.freeze(environ({ method: 'PUT' }))).method).toBe('PUT');
+  });
 });
 
 describe('Request: headers and cookies', () => {

@@ -329,6 +329,77 @@ describe('reading the whole body at once (request.bytes())', () => {
     },
   );
 
+  it.each([
+    ...readers.map(([name, read]) => [name, 'part of', read] as const),
+    ...readers.map(([name, read]) => [name, 'all of', read] as const),
+  ])('fails a %s read begun after the client left, with %s the body sent', async (_, part, read) => {
+    let outcome: Promise<string> | undefined;
+    const server = await startServer(async (environ, startResponse) => {
+      const signal = environ['tsgi.signal'];
+      await new Promise((resolve) =>
+        signal.aborted ? resolve(undefined) : signal.addEventListener('abort', resolve),
+      );
+      outcome = read(environ).then(
+        (bytes) => `resolved with ${bytes} bytes`,
+        () => 'rejected',
+      );
+      await outcome.catch(() => {});
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [];
+    });
+    const connection = await RawConnection.open(server.port);
+    const length = part === 'all of' ? 10 : 100;
+    connection.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${length}\r\n\r\n0123456789`);
+    await expect.poll(() => server.environs.length).toBe(1);
+    connection.destroy();
+    await expect.poll(() => outcome !== undefined).toBe(true);
+    expect(await outcome).toBe('rejected');
+  });
+
+  it.each(readers)(
+    'fails a pipelined %s read cut short, while an earlier request also read',
+    async (_, read) => {
+      const outcomes: Record<string, string> = {};
+      const server = await startServer(async (environ, startResponse) => {
+        const path = environ.PATH_INFO;
+        // the first request reads after the second began reading, and finishes first
+        if (path === '/one') await new Promise((resolve) => setTimeout(resolve, 30));
+        outcomes[path] = 'pending';
+        outcomes[path] = await read(environ).then(
+          (bytes) => `resolved with ${bytes} bytes`,
+          () => 'rejected',
+        );
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return [];
+      });
+      const connection = await RawConnection.open(server.port);
+      connection.write(
+        'POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+          'POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789',
+      );
+      await expect.poll(() => outcomes['/one']).toBe('resolved with 5 bytes');
+      connection.destroy();
+      await expect.poll(() => outcomes['/two']).toBe('rejected');
+    },
+  );
+
+  it('refuses to read tsgi.input a second time, rather than give what is left as the body', async () => {
+    const server = await startServer(async (environ, startResponse) => {
+      const body = await Request.of(environ).bytes();
+      let second: string;
+      try {
+        for await (const _chunk of environ['tsgi.input']) break;
+        second = 'read again';
+      } catch (error) {
+        second = (error as Error).message;
+      }
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`${Buffer.from(body).toString()} / ${second}`];
+    });
+    const response = await httpRequest(`${server.url}/`, { method: 'POST', body: 'hello' });
+    expect(response.text).toBe('hello / tsgi.input is read once, and it was read already');
+  });
+
   it('answers 100 Continue when the app reads, then reads the body', async () => {
     const server = await startServer(bytesEcho());
     const connection = await RawConnection.open(server.port);

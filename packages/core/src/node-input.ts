@@ -8,10 +8,11 @@ const READ_AHEAD = 64 * 1024;
 /**
  * The connection a request came on, as the server tracks it. node:http reports a body cut short
  * (the client left mid-body) as an 'error' on the request only while the response is unfinished,
- * so the server also aborts the read in progress when the connection closes.
+ * so the server also aborts the reads in progress when the connection closes. More than one when
+ * requests are pipelined: a later request's app may read while an earlier one's still reads.
  */
 export interface ReadingConnection {
-  reading: { abort(): void } | undefined;
+  readonly reading: Set<{ abort(): void }>;
 }
 
 /**
@@ -20,6 +21,8 @@ export interface ReadingConnection {
  * goes out only when the app starts reading, so an app can refuse a body unread.
  */
 export class NodeInput implements AsyncIterable<Uint8Array>, WholeBodyInput {
+  private started = false;
+
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
@@ -43,8 +46,10 @@ export class NodeInput implements AsyncIterable<Uint8Array>, WholeBodyInput {
     });
   }
 
-  /** Sends the `100 Continue` owed; returns an error when it is too late to read the body. */
+  /** Sends the `100 Continue` owed; returns an error when the body cannot be read (again). */
   private startReading(): Error | undefined {
+    if (this.started) return new Error('tsgi.input is read once, and it was read already');
+    this.started = true;
     // node:http discards a body still unread when the response ends: a late read would get a part
     if (this.res.writableEnded) return new Error('The request body was read after the response ended');
     if (this.expectsContinue) {
@@ -79,7 +84,12 @@ abstract class BodyEvents {
       this.end();
       return;
     }
-    this.connection.reading = this;
+    // the client left before the read began: node destroyed the request, and no event will come
+    if (this.req.destroyed) {
+      this.abort();
+      return;
+    }
+    this.connection.reading.add(this);
     this.req.on('data', this.onData);
     this.req.on('end', this.onEnd);
   }
@@ -110,7 +120,7 @@ abstract class BodyEvents {
 
   private release(): void {
     this.done = true;
-    if (this.connection.reading === this) this.connection.reading = undefined;
+    this.connection.reading.delete(this);
   }
 
   private end(): void {

@@ -86,7 +86,8 @@ export class Request {
     const cached = environ[REQUEST_KEY];
     if (cached instanceof Request && cached.environ === environ) return cached;
     const request = new Request(environ);
-    environ[REQUEST_KEY] = request;
+    // a frozen environ cannot keep it: each call then makes its own (still correct, only unshared)
+    if (Object.isExtensible(environ)) environ[REQUEST_KEY] = request;
     return request;
   }
 

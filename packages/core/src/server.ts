@@ -150,10 +150,10 @@ function connectionOf(socket: Socket): Connection {
       remoteAddr: socket.remoteAddress ?? '',
       remotePort: String(socket.remotePort ?? ''),
       signal: controller.signal,
-      reading: undefined,
+      reading: new Set(),
     };
     socket.once('close', () => {
-      opened.reading?.abort();
+      for (const reader of opened.reading) reader.abort();
       controller.abort(new Error('The client went away'));
     });
     connection = opened;
