@@ -1,7 +1,7 @@
 import { type SerializeOptions, serialize } from 'cookie';
 import { statusLine } from './errors.js';
 import { isSafeHtml, type SafeHtml } from './html.js';
-import { CR_LF_NUL, isBodylessStatus, TOKEN } from './http-syntax.js';
+import { hasCrLfNul, isBodylessStatus, TOKEN } from './http-syntax.js';
 import type { Body, Chunk, Environ, HeaderList, StartResponse } from './types.js';
 
 /**
@@ -36,7 +36,7 @@ const HTML = 'text/html; charset=utf-8';
 
 function checkHeader(name: string, value: string): void {
   if (!TOKEN.test(name)) throw new TypeError(`Header name ${JSON.stringify(name)} is not an HTTP token`);
-  if (CR_LF_NUL.test(value)) {
+  if (hasCrLfNul(value)) {
     throw new TypeError(`Header ${name}: the value contains CR, LF or NUL (header injection)`);
   }
 }
@@ -166,8 +166,7 @@ export class Response {
    */
   static redirect(location: string | URL, status: 301 | 302 | 303 | 307 | 308 = 302): Response {
     const target = String(location);
-    if (CR_LF_NUL.test(target))
-      throw new TypeError('Response.redirect(): the location contains CR, LF or NUL');
+    if (hasCrLfNul(target)) throw new TypeError('Response.redirect(): the location contains CR, LF or NUL');
     if (![301, 302, 303, 307, 308].includes(status)) {
       throw new RangeError(
         `Response.redirect(): ${status} is not a redirect status (301, 302, 303, 307, 308)`,

@@ -1,6 +1,6 @@
 import { InternalServerError, isHTTPError } from './errors.js';
 import { isHopByHop } from './hop-by-hop.js';
-import { byteLength, CR_LF_NUL, isBodylessStatus, isPromise, TOKEN } from './http-syntax.js';
+import { byteLength, hasCrLfNul, isBodylessStatus, isPromise, TOKEN } from './http-syntax.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
 
 /**
@@ -92,7 +92,7 @@ function checkHeaders(headers: unknown, status: number): number {
     const name: unknown = pair[0];
     const value: unknown = pair[1];
     const kind = headerNames.get(name as string) ?? classifyName(name);
-    if (typeof value !== 'string' || CR_LF_NUL.test(value)) {
+    if (typeof value !== 'string' || hasCrLfNul(value)) {
       throw new ContractError(
         `startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`,
       );
@@ -297,9 +297,12 @@ class Exchange {
     let headers = this.headers;
     const bodyless = isBodylessStatus(this.status);
     if (!bodyless && this.contentLength === -1 && knownLength !== undefined) {
-      // a copy: the app's list may be a constant it sends with every response
-      headers = headers.slice();
-      headers.push(['Content-Length', String(knownLength)]);
+      // a copy, made at its final size: the app's list may be a constant it sends every time
+      const count = headers.length;
+      const withLength: HeaderList = new Array(count + 1);
+      for (let i = 0; i < count; i++) withLength[i] = headers[i] as [string, string];
+      withLength[count] = ['Content-Length', String(knownLength)];
+      headers = withLength;
     }
     this.sink.sendHead(this.status, this.reason, headers);
     // only now: a head the sink refused (node throws on a character it cannot send) is still a 500

@@ -1,4 +1,4 @@
-import { CR_LF_NUL, splitAbsoluteForm, TOKEN } from '../http-syntax.js';
+import { hasCrLfNul, splitAbsoluteForm, TOKEN } from '../http-syntax.js';
 import type { EarlyHints, Environ, ErrorStream } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';
@@ -55,7 +55,7 @@ export function checkEnviron(environ: Environ, startResponse: unknown, x: Exchan
     if (typeof value !== 'string') x.fail('cgi-value-type', `${key} is ${show(value)}`);
     if (!key.startsWith('HTTP_')) continue;
     if (!HTTP_KEY.test(key)) x.fail('http-key-format', key);
-    if (CR_LF_NUL.test(value)) x.fail('http-value-chars', key);
+    if (hasCrLfNul(value)) x.fail('http-value-chars', key);
   }
   checkRequestLine(environ, x);
   checkServer(environ, x);
@@ -163,7 +163,7 @@ function watchErrors(errors: ErrorStream, x: Exchange): ErrorStream {
 
 function watchEarlyHints(earlyHints: EarlyHints, x: Exchange): EarlyHints {
   return (links: unknown) => {
-    if (!Array.isArray(links) || !links.every((link) => typeof link === 'string' && !CR_LF_NUL.test(link))) {
+    if (!Array.isArray(links) || !links.every((link) => typeof link === 'string' && !hasCrLfNul(link))) {
       x.fail('early-hints-args', show(links));
     }
     if (x.started) x.fail('early-hints-late');

@@ -1,5 +1,5 @@
 import { isHopByHop } from '../hop-by-hop.js';
-import { byteLength, CR_LF_NUL, isBodylessStatus, isPromise, TOKEN } from '../http-syntax.js';
+import { byteLength, hasCrLfNul, isBodylessStatus, isPromise, TOKEN } from '../http-syntax.js';
 import type { Chunk, StartResponse, Write } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';
@@ -41,7 +41,7 @@ function checkHeaders(
     if (typeof name !== 'string') x.fail('header-name-type', show(name));
     if (typeof value !== 'string') x.fail('header-value-type', `${name}: ${show(value)}`);
     if (!TOKEN.test(name)) x.fail('header-name-token', show(name));
-    if (CR_LF_NUL.test(value)) x.fail('header-value-newline', `${name}: ${show(value)}`);
+    if (hasCrLfNul(value)) x.fail('header-value-newline', `${name}: ${show(value)}`);
     if (NOT_FIELD_VALUE.test(value)) x.fail('header-value-chars', `${name}: ${show(value)}`);
     const lower = name.toLowerCase();
     if (lower === 'status') x.fail('header-status');
