@@ -148,7 +148,6 @@ class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
   private readonly queue: Buffer[] = [];
   private queued = 0;
   private error: unknown;
-  private finished = false;
   private resolve: ((step: IteratorResult<Uint8Array>) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
 
@@ -160,7 +159,8 @@ class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
       return Promise.resolve({ done: false, value: chunk });
     }
     if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.finished) return Promise.resolve({ done: true, value: undefined });
+    // done and no error: the body ended, or the app stopped reading
+    if (this.done) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -170,7 +170,6 @@ class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
   /** Stops reading: what is queued is dropped and the rest left unread. */
   return(): Promise<IteratorResult<Uint8Array>> {
     this.stop();
-    this.finished = true;
     this.queue.length = 0;
     return Promise.resolve({ done: true, value: undefined });
   }
@@ -188,7 +187,6 @@ class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
   }
 
   protected ended(): void {
-    this.finished = true;
     const resolve = this.resolve;
     this.resolve = this.reject = undefined;
     resolve?.({ done: true, value: undefined });

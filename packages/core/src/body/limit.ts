@@ -22,7 +22,7 @@ type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
 const frozenReads = new WeakMap<Input, Promise<Uint8Array>>();
 
 function readOf(input: Input): Promise<Uint8Array> | undefined {
-  return input[BODY_READ] ?? frozenReads.get(input);
+  return Object.isExtensible(input) ? input[BODY_READ] : frozenReads.get(input);
 }
 
 function remember(input: Input, read: Promise<Uint8Array>): void {
