@@ -1,33 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isPromise } from './http-syntax.js';
 import { Request } from './request.js';
-import type { Body, Chunk, Environ, Middleware } from './types.js';
+import { bodyWithin } from './toolkit/body.js';
+import type { Body, Environ, Middleware } from './types.js';
 
 const storage = new AsyncLocalStorage<Environ>();
-
-type AnyIterator = Iterator<Chunk> | AsyncIterator<Chunk>;
-
-/** An iterator whose `next`, `return` and `throw` each run inside the request's context. */
-function iteratorInContext<I extends AnyIterator>(environ: Environ, iterator: I): I {
-  const wrapped: Partial<Record<'next' | 'return' | 'throw', (...args: unknown[]) => unknown>> = {};
-  for (const method of ['next', 'return', 'throw'] as const) {
-    const fn = iterator[method] as ((...args: unknown[]) => unknown) | undefined;
-    if (fn !== undefined) wrapped[method] = (...args) => storage.run(environ, () => fn.apply(iterator, args));
-  }
-  return wrapped as unknown as I;
-}
-
-/** The body, with every step of its iteration (and its close) inside the request's context. */
-function bodyInContext(environ: Environ, body: Body): Body {
-  // an array runs no code while it is sent: nothing to wrap, and it keeps its known length
-  if (Array.isArray(body)) return body;
-  const wrapped: Body =
-    Symbol.asyncIterator in body
-      ? { [Symbol.asyncIterator]: () => iteratorInContext(environ, body[Symbol.asyncIterator]()) }
-      : { [Symbol.iterator]: () => iteratorInContext(environ, body[Symbol.iterator]()) };
-  if (body.close !== undefined) wrapped.close = () => storage.run(environ, () => body.close?.());
-  return wrapped;
-}
 
 /**
  * Flask's request context for tsgi: runs the app — and the iteration of its body, so code
@@ -41,9 +18,10 @@ function bodyInContext(environ: Environ, body: Body): Body {
  */
 export function requestContext(): Middleware {
   return (app) => (environ, startResponse) => {
-    const body = storage.run(environ, () => app(environ, startResponse));
-    if (isPromise<Body>(body)) return body.then((resolved) => bodyInContext(environ, resolved));
-    return bodyInContext(environ, body);
+    const within = <T>(step: () => T): T => storage.run(environ, step);
+    const body = within(() => app(environ, startResponse));
+    if (isPromise<Body>(body)) return body.then((resolved) => bodyWithin(resolved, within));
+    return bodyWithin(body, within);
   };
 }
 

@@ -16,6 +16,24 @@ export { ContractError, type ResponseSink, runApp } from './run-app.js';
 export { type ServeOptions, type ServerHandle, serve } from './server.js';
 export { request, type TestRequestInit, type TestResponse } from './test-client.js';
 export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './to-fetch.js';
+export {
+  andThen,
+  type BodyOutcome,
+  BUFFERED_BY_DESIGN,
+  type Buffered,
+  bodyWithin,
+  bufferBody,
+  Captured,
+  capture,
+  closeBody,
+  mapChunks,
+  mapResponse,
+  markBuffered,
+  onBodyDone,
+  type ResponseMapper,
+  send,
+  transformBody,
+} from './toolkit/index.js';
 export type * from './types.js';
 export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './util.js';
 export {

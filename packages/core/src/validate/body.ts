@@ -32,6 +32,7 @@ export function watchBody(body: unknown, x: Exchange): Body {
   const closeBody = () => closeOnce(x, body as Body);
   if (Array.isArray(body)) return watchArray(body, x, closeBody);
   const watched: Record<symbol | string, unknown> = { close: closeBody };
+  x.bufferedByDesign = () => watched[BUFFERED_BY_DESIGN] === true;
   // expose the same protocols as the body, so the server picks the one it would have picked
   if (isAsync) {
     watched[Symbol.asyncIterator] = () =>
@@ -66,12 +67,23 @@ function watchArray(chunks: unknown[], x: Exchange, close: () => void | Promise<
   return copy;
 }
 
+/**
+ * A middleware that reads a body whole by design (an ETag, XSLT) sets this symbol on the body
+ * it reads (SPEC.md, "Writing middleware"); the streaming rule then lets it buffer.
+ */
+const BUFFERED_BY_DESIGN = Symbol.for('tsgi.buffered-by-design');
+
 /** Before each pull: the server's side (one pull at a time, none after close) and the streaming rule. */
 function beforePull(x: Exchange, pulling: boolean): void {
   if (x.closed) x.fail('iterate-after-close');
   if (pulling) x.fail('next-concurrent');
   const parent = x.parent;
-  if (parent?.streaming && x.delivered > 0 && parent.yielded - x.parentBase < x.delivered) {
+  if (
+    parent?.streaming &&
+    !x.bufferedByDesign() &&
+    x.delivered > 0 &&
+    parent.yielded - x.parentBase < x.delivered
+  ) {
     x.fail(
       'middleware-buffers',
       `it received ${x.delivered} chunks and yielded ${parent.yielded - x.parentBase}`,

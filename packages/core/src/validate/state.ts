@@ -50,6 +50,8 @@ export class Exchange {
   /** Non-empty chunks handed out, and the parent's count at the first: the child side. */
   delivered = 0;
   parentBase = 0;
+  /** True once the middleware reading this body marked it as read whole by design. */
+  bufferedByDesign: () => boolean = () => false;
 
   constructor(
     readonly environ: Environ,

@@ -1,0 +1,91 @@
+import type { Body, HeaderList } from '../types.js';
+
+/**
+ * An app's response as a middleware sees it: the status line, the headers and the body,
+ * not yet sent. The header list the app gave may be a constant it sends every time, so it
+ * is never changed in place: the first change copies it.
+ * @example
+ * const response = await capture(app, environ);
+ * if (response.code === 200) response.setHeader('Cache-Control', 'no-store');
+ * return send(response, startResponse);
+ */
+export class Captured {
+  #headers: HeaderList;
+  #owned = false;
+
+  constructor(
+    /** The status line, `"NNN Reason"`. */
+    public status: string,
+    headers: HeaderList,
+    /** The body, not yet iterated. Assign a wrapped body (mapChunks, transformBody) to change it. */
+    public body: Body,
+    /** The `error` the app passed to `startResponse`, handed on by {@link send}. */
+    public error?: unknown,
+  ) {
+    this.#headers = headers;
+  }
+
+  /** The status code: `200` for `"200 OK"`. */
+  get code(): number {
+    return Number(this.status.slice(0, 3));
+  }
+
+  /** The headers, in order. Read-only: change them with the methods below. */
+  get headers(): HeaderList {
+    return this.#headers;
+  }
+
+  set headers(headers: HeaderList) {
+    this.#headers = headers;
+    this.#owned = false;
+  }
+
+  /**
+   * Replaces the body with one that does not wrap it (an answer of the middleware's own):
+   * the old body is closed, since it will never be sent. To change the chunks instead,
+   * assign a wrapped body: `response.body = mapChunks(response.body, …)`.
+   */
+  replaceBody(body: Body): this {
+    const old = this.body;
+    this.body = body;
+    if (old !== body) void old.close?.();
+    return this;
+  }
+
+  /** The first value of a header (names compare case-insensitively), or undefined. */
+  getHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    for (const [key, value] of this.#headers) if (key.toLowerCase() === lower) return value;
+    return undefined;
+  }
+
+  /** Replaces every header of this name with one (appended at the end). */
+  setHeader(name: string, value: string): this {
+    this.deleteHeader(name);
+    return this.appendHeader(name, value);
+  }
+
+  /** Adds a header, keeping those of the same name (`Set-Cookie`, `Vary`). */
+  appendHeader(name: string, value: string): this {
+    this.#own().push([name, value]);
+    return this;
+  }
+
+  /** Removes every header of this name. */
+  deleteHeader(name: string): this {
+    const lower = name.toLowerCase();
+    if (this.#headers.some(([key]) => key.toLowerCase() === lower)) {
+      this.#headers = this.#headers.filter(([key]) => key.toLowerCase() !== lower);
+      this.#owned = true;
+    }
+    return this;
+  }
+
+  #own(): HeaderList {
+    if (!this.#owned) {
+      this.#headers = this.#headers.slice();
+      this.#owned = true;
+    }
+    return this.#headers;
+  }
+}

@@ -1,0 +1,15 @@
+/** The middleware toolkit: what makes a middleware that touches the response short and correct. */
+export {
+  type BodyOutcome,
+  BUFFERED_BY_DESIGN,
+  bodyWithin,
+  closeBody,
+  mapChunks,
+  markBuffered,
+  onBodyDone,
+} from './body.js';
+export { type Buffered, bufferBody } from './buffer.js';
+export { andThen, capture, send } from './capture.js';
+export { Captured } from './captured.js';
+export { mapResponse, type ResponseMapper } from './map-response.js';
+export { transformBody } from './transform.js';
