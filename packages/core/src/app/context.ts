@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isPromise } from './http-syntax.js';
+import { isPromise } from '../body/chunk.js';
+import type { Body, Chunk, Environ, Middleware } from '../types.js';
 import { Request } from './request.js';
-import type { Body, Chunk, Environ, Middleware } from './types.js';
 
 const storage = new AsyncLocalStorage<Environ>();
 
