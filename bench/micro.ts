@@ -10,9 +10,9 @@ import {
   type EnvironInit,
   type Middleware,
   Request,
-  request,
   runApp,
 } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { compose } from '@tsgi/middleware';
 import { routeParams, router } from '@tsgi/router';
 import { Bench, type Task } from 'tinybench';

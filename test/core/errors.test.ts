@@ -10,13 +10,13 @@ import {
   isHTTPError,
   MethodNotAllowed,
   NotFound,
-  request,
   ServiceUnavailable,
   TooManyRequests,
   Unauthorized,
   UnprocessableContent,
   UnsupportedMediaType,
 } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 
 /** What a client with this Accept header gets for `error`, through the test client (as a server renders it). */

@@ -1,4 +1,5 @@
-import { type App, type Environ, NotFound, request, ValidationError } from '@tsgi/core';
+import { type App, type Environ, NotFound, ValidationError } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 
 /** Answers with what it saw of the request, as JSON. */

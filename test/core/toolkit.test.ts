@@ -11,12 +11,12 @@ import {
   markBuffered,
   NotFound,
   onBodyDone,
-  request,
   send,
   transformBody,
   Unauthorized,
   validate,
 } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 import { withServer } from '../helpers/server.js';
 import { acceptAll, makeEnviron, violationOf } from './validate-harness.js';

@@ -6,10 +6,10 @@ import {
   type HeaderList,
   RULES,
   type Rule,
-  request,
   type StartResponse,
   validate,
 } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 import { acceptAll, hello, iterate, makeEnviron, REMOVE, textApp, violationOf } from './validate-harness.js';
 

@@ -4,10 +4,10 @@ import {
   type Chunk,
   finishValidation,
   type ResponseSink,
-  request,
   runApp,
   validate,
 } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 import { acceptAll, hello, iterate, makeEnviron, textApp, violationOf } from './validate-harness.js';
 

@@ -1,4 +1,5 @@
-import { type App, type Middleware, request, Unauthorized } from '@tsgi/core';
+import { type App, type Middleware, Unauthorized } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { compose } from '@tsgi/middleware';
 import { router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';

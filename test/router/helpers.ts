@@ -1,13 +1,5 @@
-import {
-  type App,
-  createEnviron,
-  type Environ,
-  emptyInput,
-  isHTTPError,
-  request,
-  shiftPath,
-  type TestResponse,
-} from '@tsgi/core';
+import { type App, createEnviron, type Environ, emptyInput, isHTTPError, shiftPath } from '@tsgi/core';
+import { request, type TestResponse } from '@tsgi/core/testing';
 import { routeParams } from '@tsgi/router';
 
 /** What an app answered, collected. */

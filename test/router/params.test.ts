@@ -1,4 +1,5 @@
-import { handler, NotFound, Response, request } from '@tsgi/core';
+import { handler, NotFound, Response } from '@tsgi/core';
+import { request } from '@tsgi/core/testing';
 import { PARAMS_KEY, routeParams, router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
 import { call, echo, environFor, seen, underOneSegment } from './helpers.js';

@@ -1,5 +1,5 @@
 import { BadRequest } from './errors.js';
-import { splitAbsoluteForm } from './http-syntax.js';
+import { splitAbsoluteForm } from './http/syntax.js';
 import type { EarlyHints, Environ, ErrorStream } from './types.js';
 
 /** What a server knows about a request, from which {@link createEnviron} builds the environ. */

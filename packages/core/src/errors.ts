@@ -1,58 +1,6 @@
-import { preferredType } from './accept.js';
-import { escapeHtml } from './escape.js';
+import { errorPage } from './error-page.js';
+import { STATUS_REASONS } from './http/status.js';
 import type { Body, Environ, HeaderList, StartResponse } from './types.js';
-
-/** The reason phrases tsgi uses when it has to make up a status line. */
-export const STATUS_REASONS: Readonly<Record<number, string>> = {
-  100: 'Continue',
-  101: 'Switching Protocols',
-  103: 'Early Hints',
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  204: 'No Content',
-  205: 'Reset Content',
-  206: 'Partial Content',
-  301: 'Moved Permanently',
-  302: 'Found',
-  303: 'See Other',
-  304: 'Not Modified',
-  307: 'Temporary Redirect',
-  308: 'Permanent Redirect',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  410: 'Gone',
-  411: 'Length Required',
-  412: 'Precondition Failed',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  415: 'Unsupported Media Type',
-  416: 'Range Not Satisfiable',
-  417: 'Expectation Failed',
-  422: 'Unprocessable Content',
-  428: 'Precondition Required',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-/**
- * The status line for a code: `statusLine(404)` is `'404 Not Found'`.
- * @example startResponse(statusLine(201), [['Location', '/users/1']])
- */
-export function statusLine(status: number): string {
-  return `${status} ${STATUS_REASONS[status] ?? 'Unknown'}`;
-}
 
 /** Options of an {@link HTTPError}. */
 export interface HTTPErrorOptions {
@@ -108,48 +56,6 @@ export class HTTPError extends Error {
   }
 }
 Object.defineProperty(HTTPError.prototype, BRAND, { value: true });
-
-// What an error page can be, in the order preferred on a tie (`*/*`, or no Accept): HTML first.
-const OFFERS = ['text/html', 'application/json'] as const;
-
-/** An {@link HTTPError} rendered for a client: what any server sends for it. */
-export interface ErrorPage {
-  readonly status: number;
-  readonly reason: string;
-  /** `Content-Type`, `Content-Length`, `Vary: Accept`, then the error's own headers. */
-  readonly headers: HeaderList;
-  readonly body: string;
-}
-
-/**
- * Renders an HTTPError as the response a client gets: a small HTML page, or JSON when the
- * client's `Accept` prefers `application/json` to `text/html`. The message is shown only when
- * the error is exposed (4xx by default); a 5xx shows its reason phrase. This is what throwing
- * the error answers, and what a server answers for a request it refuses before any app runs.
- * @example errorPage(new NotFound('No such user'), 'application/json').body // '{"error":{"status":404,"message":"No such user"}}'
- */
-export function errorPage(error: HTTPError, accept?: string): ErrorPage {
-  const reason = STATUS_REASONS[error.status] ?? 'Error';
-  const message = error.expose ? error.message : reason;
-  let body: string;
-  let type: string;
-  if (preferredType(accept, OFFERS) === 'application/json') {
-    body = JSON.stringify({ error: { status: error.status, message } });
-    type = 'application/json';
-  } else {
-    const title = `${error.status} ${escapeHtml(reason)}`;
-    body = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(message)}</p></body></html>\n`;
-    type = 'text/html; charset=utf-8';
-  }
-  const headers: HeaderList = [
-    ['Content-Type', type],
-    ['Content-Length', String(Buffer.byteLength(body))],
-    // the body depends on Accept: a cache must not serve the JSON page to a browser
-    ['Vary', 'Accept'],
-    ...error.headers,
-  ];
-  return { status: error.status, reason, headers, body };
-}
 
 function renderError(error: HTTPError, environ: Environ, startResponse: StartResponse): Body {
   const page = errorPage(error, environ.HTTP_ACCEPT);

@@ -1,21 +1,45 @@
-export { type AppClass, fromClass, type HandlerResult, handler } from './app-shapes.js';
-export { type BodyOptions, DEFAULT_BODY_LIMIT } from './body/limit.js';
-export { type CgiOptions, runCgi } from './cgi.js';
-export { currentEnviron, currentRequest, requestContext } from './context.js';
+// @tsgi/core: the contract, its servers, the app-author API and the validator. Named exports
+// only, so that what is public is decided here. Subpaths: `@tsgi/core/http` (the HTTP pieces
+// middleware shares: negotiation, hop-by-hop headers, status lines, error pages) and
+// `@tsgi/core/testing` (the test client).
+
+// adapters: foreign apps in, tsgi app out
+export { type FetchHandler, fromFetch } from './adapters/fetch.js';
+export { fromNode, type NodeListener } from './adapters/node/from-node.js';
+// for app authors
+export { currentEnviron, currentRequest, requestContext } from './app/context.js';
+export { escapeHtml } from './app/escape.js';
+export { type AppClass, fromClass, type HandlerResult, handler } from './app/handler.js';
+export { type HtmlValue, html, isSafeHtml, raw, SafeHtml } from './app/html.js';
+export { Request, RequestHeaders } from './app/request.js';
+export { type CookieOptions, Response, type ResponseBody, type ResponseInit } from './app/response.js';
+export { type BodyOptions, DEFAULT_BODY_LIMIT } from './body/read.js';
 export { createEnviron, type EnvironInit, emptyInput, splitTarget, stderrErrors } from './environ.js';
-export * from './errors.js';
-export { escapeHtml } from './escape.js';
-export { type FetchHandler, fromFetch } from './from-fetch.js';
-export { fromNode, type NodeListener } from './from-node.js';
-export { type HtmlValue, html, isSafeHtml, raw, SafeHtml } from './html.js';
-export { isToken } from './http-syntax.js';
-export { encodePath, rawPathInfo, rawScriptName } from './raw-path.js';
-export { Request, RequestHeaders } from './request.js';
-export { type CookieOptions, Response, type ResponseBody, type ResponseInit } from './response.js';
+export {
+  BadGateway,
+  BadRequest,
+  Conflict,
+  ContentTooLarge,
+  Forbidden,
+  GatewayTimeout,
+  HTTPError,
+  type HTTPErrorOptions,
+  InternalServerError,
+  isHTTPError,
+  MethodNotAllowed,
+  NotFound,
+  ServiceUnavailable,
+  TooManyRequests,
+  Unauthorized,
+  UnprocessableContent,
+  UnsupportedMediaType,
+} from './errors.js';
 export { ContractError, type ResponseSink, runApp } from './run-app.js';
-export { type ServeOptions, type ServerHandle, serve } from './server.js';
-export { request, type TestRequestInit, type TestResponse } from './test-client.js';
-export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './to-fetch.js';
+export { type CgiOptions, runCgi } from './servers/cgi.js';
+export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './servers/fetch.js';
+// servers: real HTTP in, environ out
+export { type ServeOptions, type ServerHandle, serve } from './servers/node/serve.js';
+// the middleware toolkit
 export {
   andThen,
   type BodyOutcome,
@@ -34,8 +58,22 @@ export {
   send,
   transformBody,
 } from './toolkit/index.js';
-export type * from './types.js';
-export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './util.js';
+// the contract and the response driver
+export type {
+  App,
+  Body,
+  Chunk,
+  EarlyHints,
+  Environ,
+  ErrorStream,
+  HeaderList,
+  Middleware,
+  StartResponse,
+  Write,
+} from './types.js';
+export { encodePath, rawPathInfo, rawScriptName } from './url/raw-path.js';
+export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './url/reconstruct.js';
+// the validator
 export {
   finishValidation,
   RULES,

@@ -1,6 +1,7 @@
+import { byteLength, isPromise } from './body/chunk.js';
 import { InternalServerError, isHTTPError } from './errors.js';
-import { isHopByHop } from './hop-by-hop.js';
-import { byteLength, hasCrLfNul, isBodylessStatus, isPromise, TOKEN } from './http-syntax.js';
+import { isHopByHop } from './http/hop-by-hop.js';
+import { hasCrLfNul, isBodylessStatus, TOKEN } from './http/syntax.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
 
 /**

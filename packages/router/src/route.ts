@@ -1,4 +1,5 @@
-import { type App, isToken } from '@tsgi/core';
+import type { App } from '@tsgi/core';
+import { isToken } from '@tsgi/core/http';
 import type { Pattern } from './pattern.js';
 
 // The order `Allow` lists methods in; others follow alphabetically.

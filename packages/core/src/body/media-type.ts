@@ -1,4 +1,4 @@
-import { TOKEN_CHARS } from '../http-syntax.js';
+import { TOKEN_CHARS } from '../http/syntax.js';
 
 /** A parsed `Content-Type`: the lower-cased essence and its parameters. */
 export interface MediaType {

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { isPromise } from '../http-syntax.js';
+import { isPromise } from '../body/chunk.js';
 import type { Body, Chunk } from '../types.js';
 import { markBuffered } from './body.js';
 

@@ -1,5 +1,5 @@
+import { isPromise } from '../body/chunk.js';
 import { isHTTPError } from '../errors.js';
-import { isPromise } from '../http-syntax.js';
 import { ContractError } from '../run-app.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from '../types.js';
 import { wraps } from './body.js';

@@ -1,4 +1,4 @@
-import { isPromise } from '../http-syntax.js';
+import { isPromise } from '../body/chunk.js';
 import type { Environ, Middleware } from '../types.js';
 import { andThen, capture, send } from './capture.js';
 import type { Captured } from './captured.js';

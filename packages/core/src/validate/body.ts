@@ -1,4 +1,4 @@
-import { byteLength, isPromise } from '../http-syntax.js';
+import { byteLength, isPromise } from '../body/chunk.js';
 import type { Body, Chunk } from '../types.js';
 import { bodyEnded, isChunk, sendBytes } from './response.js';
 import { show } from './rules.js';

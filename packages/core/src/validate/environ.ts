@@ -1,4 +1,4 @@
-import { hasCrLfNul, splitAbsoluteForm, TOKEN } from '../http-syntax.js';
+import { hasCrLfNul, splitAbsoluteForm, TOKEN } from '../http/syntax.js';
 import type { EarlyHints, Environ, ErrorStream } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';

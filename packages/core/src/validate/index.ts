@@ -1,4 +1,4 @@
-import { isPromise } from '../http-syntax.js';
+import { isPromise } from '../body/chunk.js';
 import type { App, Body, Environ, StartResponse } from '../types.js';
 import { watchBody } from './body.js';
 import { checkEnviron, watchRequestStreams } from './environ.js';

@@ -1,5 +1,6 @@
-import { isHopByHop } from '../hop-by-hop.js';
-import { byteLength, hasCrLfNul, isBodylessStatus, isPromise, TOKEN } from '../http-syntax.js';
+import { byteLength, isPromise } from '../body/chunk.js';
+import { isHopByHop } from '../http/hop-by-hop.js';
+import { hasCrLfNul, isBodylessStatus, TOKEN } from '../http/syntax.js';
 import type { Chunk, StartResponse, Write } from '../types.js';
 import { show } from './rules.js';
 import type { Exchange } from './state.js';

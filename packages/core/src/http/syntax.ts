@@ -1,6 +1,3 @@
-import { Buffer } from 'node:buffer';
-import type { Chunk } from './types.js';
-
 /** The small pieces of HTTP syntax that servers, the validator and helpers all check. */
 
 /** The characters of a token (RFC 9110 §5.6.2), as a regular-expression source to build on. */
@@ -13,6 +10,7 @@ export const TOKEN = new RegExp(`^${TOKEN_CHARS}$`);
  * True when `value` holds CR, LF or NUL: what lets a value that reaches a header add headers
  * of its own. A loop, not a regular expression: it runs on every response header, and for
  * short values the loop costs a fraction of a regexp call.
+ * @example hasCrLfNul('a\r\nX-Injected: 1') // true
  */
 export function hasCrLfNul(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
@@ -30,21 +28,12 @@ export function isToken(value: string): boolean {
   return TOKEN.test(value);
 }
 
-/** Statuses whose responses never carry a body (RFC 9110 §6.4.1, §15.3.6). */
+/**
+ * Statuses whose responses never carry a body (RFC 9110 §6.4.1, §15.3.6).
+ * @example isBodylessStatus(304) // true; isBodylessStatus(200) // false
+ */
 export function isBodylessStatus(status: number): boolean {
   return status < 200 || status === 204 || status === 205 || status === 304;
-}
-
-/** True for a promise or any thenable. */
-export function isPromise<T = unknown>(value: unknown): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function';
-}
-
-/** The number of bytes a chunk stands for (a string as UTF-8); -1 for a value that is not a chunk. */
-export function byteLength(chunk: Chunk): number {
-  if (typeof chunk === 'string') return Buffer.byteLength(chunk);
-  if (chunk instanceof Uint8Array) return chunk.byteLength;
-  return -1;
 }
 
 // absolute-form (RFC 9112 §3.2.2): scheme, `://`, authority, then path and query

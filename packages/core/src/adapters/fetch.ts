@@ -1,9 +1,10 @@
-import { HTTPError, statusLine } from './errors.js';
-import { endToEndHeaders } from './hop-by-hop.js';
-import { toPlainError } from './plain-error.js';
-import { targetWithinMount } from './raw-path.js';
-import { Request as TsgiRequest } from './request.js';
-import type { App, Body, Environ, HeaderList } from './types.js';
+import { Request as TsgiRequest } from '../app/request.js';
+import { HTTPError } from '../errors.js';
+import { endToEndHeaders } from '../http/hop-by-hop.js';
+import { statusLine } from '../http/status.js';
+import type { App, Body, Environ, HeaderList } from '../types.js';
+import { targetWithinMount } from '../url/raw-path.js';
+import { toPlainError } from './node/plain-error.js';
 
 /** A WHATWG fetch handler: what Hono's `app.fetch`, Bun, Deno and workers call with each request. */
 export type FetchHandler = (request: Request) => Response | Promise<Response>;

@@ -1,12 +1,12 @@
 import { parse as parseCookies } from 'cookie';
-import { assertJson, decodeText, parseJson, parseUrlencoded } from './body/decode.js';
-import { type BodyOptions, readBody } from './body/limit.js';
-import { type MediaType, parseMediaType } from './body/media-type.js';
-import { parseMultipart } from './body/multipart.js';
-import { headerKey } from './environ.js';
-import { BadRequest, UnsupportedMediaType } from './errors.js';
-import type { Environ } from './types.js';
-import { requestUri } from './util.js';
+import { assertJson, decodeText, parseJson, parseUrlencoded } from '../body/decode.js';
+import { type MediaType, parseMediaType } from '../body/media-type.js';
+import { parseMultipart } from '../body/multipart.js';
+import { type BodyOptions, readBody } from '../body/read.js';
+import { headerKey } from '../environ.js';
+import { BadRequest, UnsupportedMediaType } from '../errors.js';
+import type { Environ } from '../types.js';
+import { requestUri } from '../url/reconstruct.js';
 
 /**
  * The request headers of an environ, read case-insensitively by their HTTP names.

@@ -1,11 +1,11 @@
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { EmulatedSocket } from './emulated-socket.js';
-import { type Callback, emulateResponse, type Head } from './from-node-response.js';
+import { RequestHeaders } from '../../app/request.js';
+import type { App, Body, Environ } from '../../types.js';
+import { rawPathInfo, rawScriptName, targetWithinMount } from '../../url/raw-path.js';
 import { toPlainError } from './plain-error.js';
-import { rawPathInfo, rawScriptName, targetWithinMount } from './raw-path.js';
-import { RequestHeaders } from './request.js';
-import type { App, Body, Environ } from './types.js';
+import { type Callback, emulateResponse, type Head } from './response.js';
+import { EmulatedSocket } from './socket.js';
 
 /** A Node `(req, res)` request listener: an Express or Connect app, or a plain handler. */
 export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;

@@ -1,12 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createEnviron, stderrErrors } from './environ.js';
-import { BadRequest, ContentTooLarge, errorPage, type HTTPError, isHTTPError } from './errors.js';
-import { NodeInput, type ReadingConnection } from './node-input.js';
-import { NodeSink } from './node-sink.js';
-import { runApp } from './run-app.js';
-import type { App, Environ, ErrorStream } from './types.js';
+import { createEnviron, stderrErrors } from '../../environ.js';
+import { errorPage } from '../../error-page.js';
+import { BadRequest, ContentTooLarge, type HTTPError, isHTTPError } from '../../errors.js';
+import { runApp } from '../../run-app.js';
+import type { App, Environ, ErrorStream } from '../../types.js';
+import { NodeInput, type ReadingConnection } from './input.js';
+import { NodeSink } from './sink.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {

@@ -1,5 +1,5 @@
-import { targetPath } from './http-syntax.js';
-import type { Environ } from './types.js';
+import { targetPath } from '../http/syntax.js';
+import type { Environ } from '../types.js';
 
 /**
  * `SCRIPT_NAME` and `PATH_INFO` as the client spelled them, still percent-encoded.

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Environ } from './types.js';
+import type { Environ } from '../../types.js';
 
 /**
  * The connection a listener sees: enough of a `net.Socket` for Express, on-finished and

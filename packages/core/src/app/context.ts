@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isPromise } from './http-syntax.js';
+import { isPromise } from '../body/chunk.js';
+import { bodyWithin } from '../toolkit/body.js';
+import type { Body, Environ, Middleware } from '../types.js';
 import { Request } from './request.js';
-import { bodyWithin } from './toolkit/body.js';
-import type { Body, Environ, Middleware } from './types.js';
 
 const storage = new AsyncLocalStorage<Environ>();
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { ResponseSink } from './run-app.js';
-import type { Chunk, HeaderList } from './types.js';
+import type { ResponseSink } from '../../run-app.js';
+import type { Chunk, HeaderList } from '../../types.js';
 
 /** The response side of node:http, as a {@link ResponseSink}. */
 export class NodeSink implements ResponseSink {

@@ -1,9 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
-import { createEnviron, emptyInput } from './environ.js';
-import { BadRequest, errorPage, type HTTPError, isHTTPError } from './errors.js';
-import { encodePath } from './raw-path.js';
-import { type ResponseSink, runApp } from './run-app.js';
-import type { App, Chunk, Environ, ErrorStream, HeaderList } from './types.js';
+import { createEnviron, emptyInput } from '../environ.js';
+import { errorPage } from '../error-page.js';
+import { BadRequest, type HTTPError, isHTTPError } from '../errors.js';
+import { type ResponseSink, runApp } from '../run-app.js';
+import type { App, Chunk, Environ, ErrorStream, HeaderList } from '../types.js';
+import { encodePath } from '../url/raw-path.js';
 
 /** Options of {@link runCgi}: where the request comes from and the response goes (the process's own by default). */
 export interface CgiOptions {

@@ -1,10 +1,10 @@
-import { createEnviron } from './environ.js';
-import { isHTTPError } from './errors.js';
-import { splitAbsoluteForm } from './http-syntax.js';
-import { type ResponseSink, runApp } from './run-app.js';
-import type { App, Chunk, Environ, HeaderList } from './types.js';
-import { validate } from './validate/index.js';
-import { detached, reportOf } from './validate/state.js';
+import { createEnviron } from '../environ.js';
+import { isHTTPError } from '../errors.js';
+import { splitAbsoluteForm } from '../http/syntax.js';
+import { type ResponseSink, runApp } from '../run-app.js';
+import type { App, Chunk, Environ, HeaderList } from '../types.js';
+import { validate } from '../validate/index.js';
+import { detached, reportOf } from '../validate/state.js';
 
 /** The request {@link request} makes. Every field is optional: the default is `GET /`. */
 export interface TestRequestInit {

@@ -1,5 +1,5 @@
+import type { Environ } from '../types.js';
 import { encodePath } from './raw-path.js';
-import type { Environ } from './types.js';
 
 /**
  * Moves the first segment of PATH_INFO to the end of SCRIPT_NAME and returns it, like

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { READ_WHOLE, type WholeBodyInput } from './body/read-whole.js';
-import { ContentTooLarge } from './errors.js';
+import { READ_WHOLE, type WholeBodyInput } from '../../body/read-whole.js';
+import { ContentTooLarge } from '../../errors.js';
 
 /** Bytes read ahead of the app before the socket is paused. */
 const READ_AHEAD = 64 * 1024;

@@ -1,8 +1,9 @@
-import { createEnviron, emptyInput } from './environ.js';
-import { errorPage, type HTTPError, isHTTPError } from './errors.js';
-import { isBodylessStatus } from './http-syntax.js';
-import { type ResponseSink, runApp } from './run-app.js';
-import type { App, Chunk, Environ, ErrorStream, HeaderList } from './types.js';
+import { createEnviron, emptyInput } from '../environ.js';
+import { errorPage } from '../error-page.js';
+import { type HTTPError, isHTTPError } from '../errors.js';
+import { isBodylessStatus } from '../http/syntax.js';
+import { type ResponseSink, runApp } from '../run-app.js';
+import type { App, Chunk, Environ, ErrorStream, HeaderList } from '../types.js';
 
 /** Where a request came from, as a runtime reports it. */
 export interface ClientAddress {

@@ -1,8 +1,8 @@
+import { isPromise } from '../body/chunk.js';
+import type { App, Body, Environ, StartResponse } from '../types.js';
 import { isSafeHtml, type SafeHtml } from './html.js';
-import { isPromise } from './http-syntax.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
-import type { App, Body, Environ, StartResponse } from './types.js';
 
 /**
  * A class whose instances are the response body (PEP 3333's `AppClass`): it is constructed

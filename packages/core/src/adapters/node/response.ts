@@ -1,6 +1,6 @@
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { endToEndHeaders } from './hop-by-hop.js';
-import type { Environ, HeaderList } from './types.js';
+import { endToEndHeaders } from '../../http/hop-by-hop.js';
+import type { Environ, HeaderList } from '../../types.js';
 
 /** The status line and headers a Node listener's response produced. */
 export interface Head {

@@ -1,8 +1,8 @@
 import { type SerializeOptions, serialize } from 'cookie';
-import { statusLine } from './errors.js';
+import { statusLine } from '../http/status.js';
+import { hasCrLfNul, isBodylessStatus, TOKEN } from '../http/syntax.js';
+import type { Body, Chunk, Environ, HeaderList, StartResponse } from '../types.js';
 import { isSafeHtml, type SafeHtml } from './html.js';
-import { hasCrLfNul, isBodylessStatus, TOKEN } from './http-syntax.js';
-import type { Body, Chunk, Environ, HeaderList, StartResponse } from './types.js';
 
 /**
  * What a {@link Response} can send: text, bytes, html`` markup, chunks from an iterable or

@@ -1,4 +1,4 @@
-import { isHTTPError } from './errors.js';
+import { isHTTPError } from '../../errors.js';
 
 /**
  * An error as code outside tsgi expects one: a plain `Error` object. An HTTPError is a function

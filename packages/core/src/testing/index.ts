@@ -1,0 +1,2 @@
+// @tsgi/core/testing: drive an app in-process, without a socket, as a test would.
+export { request, type TestRequestInit, type TestResponse } from './client.js';
