@@ -29,7 +29,7 @@ export interface TestRequestInit {
    * Reject with the app's error instead of resolving with the 500 (or the cut-short response)
    * the server made of it. Default true: an unexpected error fails the test with its own stack.
    * A thrown HTTPError is an answer, not a failure: it resolves with its response either way.
-   * A contract violation (a {@link ValidationError}) is always an error worth failing on, and
+   * A contract violation (a `ValidationError`) is always an error worth failing on, and
    * rejects unless this is false.
    */
   rethrow?: boolean;
