@@ -99,7 +99,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
    */
   get<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('GET', pattern, app, options);
@@ -108,7 +108,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   /** Routes POST requests matching `pattern` to `app` (see {@link get}). */
   post<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('POST', pattern, app, options);
@@ -117,7 +117,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   /** Routes PUT requests matching `pattern` to `app` (see {@link get}). */
   put<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('PUT', pattern, app, options);
@@ -126,7 +126,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   /** Routes PATCH requests matching `pattern` to `app` (see {@link get}). */
   patch<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('PATCH', pattern, app, options);
@@ -135,7 +135,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   /** Routes DELETE requests matching `pattern` to `app` (see {@link get}). */
   delete<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('DELETE', pattern, app, options);
@@ -144,7 +144,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   /** Routes OPTIONS requests matching `pattern` to `app` (instead of the automatic answer). */
   options<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('OPTIONS', pattern, app, options);
@@ -153,7 +153,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   /** Routes HEAD requests matching `pattern` to `app` (instead of the GET app). */
   head<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     return this.route('HEAD', pattern, app, options);
@@ -166,7 +166,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
    */
   all<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     tableOf(this).addRoute([undefined], pattern, app, options?.name);
@@ -183,7 +183,7 @@ export class Router<Routes extends RouteMap = RouteMap> {
   route<P extends string, N extends string = never>(
     methods: string | readonly string[],
     pattern: P,
-    app: RouteApp<P>,
+    app: RouteApp<NoInfer<P>>,
     options?: RouteOptions<N>,
   ): Router<Routes & Named<N, P>> {
     const list = typeof methods === 'string' ? [methods] : methods;
