@@ -1,4 +1,4 @@
-export { handle, type RouteApp, type RouteRequest } from './handle.js';
+export { handle, type MountParams, type NoMountParams, type RouteApp, type RouteRequest } from './handle.js';
 export { PARAMS_KEY, type RouteParams, routeParams } from './params.js';
 export type { UrlParams } from './pattern.js';
 export type { ParamsOf, UrlParamsOf } from './pattern-types.js';

@@ -1,6 +1,6 @@
 import type { App, Body, Environ, StartResponse } from '@tsgi/core';
-import type { RouteApp } from './handle.js';
-import type { UrlParamsOf } from './pattern-types.js';
+import type { MountParams, NoMountParams, RouteApp } from './handle.js';
+import type { ParamsOf, UrlParamsOf } from './pattern-types.js';
 import { normalizeMethod } from './route.js';
 import { dispatcher, type RouterOptions, RouteTable, tableOf } from './route-table.js';
 import { environOf, finishUrl, mountPointUrl, type UrlBase, type UrlOptions } from './url.js';
@@ -41,6 +41,16 @@ type MountNames<N extends string, P extends string, A> = [N] extends [never]
         : { [K in keyof Inner & string as `${N}.${K}`]: `${P}${Inner[K]}` }
       : NoRoutes);
 
+/**
+ * `A` as a mount accepts it: a router declared with `router<{ user: string }>()` fits only
+ * under a prefix (and mounts above) that give `user`.
+ */
+type Mountable<A, Given> = A extends { readonly '~outer'?: infer Needs }
+  ? Given extends Needs
+    ? unknown
+    : { readonly '~outer': { 'the mount prefix lacks parameters the router needs': Needs } }
+  : unknown;
+
 /** What follows the name in `url()`: the params (optional when the route needs none) and options. */
 export type UrlArgs<P extends string> =
   NoRoutes extends UrlParamsOf<P>
@@ -59,7 +69,7 @@ type ArgsFor<Routes extends RouteMap, N extends keyof Routes & string> =
 
 // Lets a Router instance be called: its call signature comes from this interface.
 // biome-ignore lint/correctness/noUnusedVariables: merged with the class below, which uses Routes
-export interface Router<Routes extends RouteMap = RouteMap> {
+export interface Router<Routes extends RouteMap = RouteMap, Outer extends MountParams = NoMountParams> {
   (environ: Environ, startResponse: StartResponse): Body | Promise<Body>;
 }
 
@@ -80,13 +90,15 @@ export interface Router<Routes extends RouteMap = RouteMap> {
  * every path it does, for its method) is refused when it is added.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature
-export class Router<Routes extends RouteMap = RouteMap> {
+export class Router<Routes extends RouteMap = RouteMap, Outer extends MountParams = NoMountParams> {
   /** For the type checker only: the named routes. Never set at run time. */
   declare readonly '~routes'?: Routes;
+  /** For the type checker only: the parameters this router needs from the mount prefix above it. */
+  declare readonly '~outer'?: Outer;
 
   constructor(options: RouterOptions = {}) {
     // A class instance cannot be called, so the router is a function with this class's prototype.
-    const app = dispatcher(new RouteTable(options)) as Router<Routes>;
+    const app = dispatcher(new RouteTable(options)) as Router<Routes, Outer>;
     Object.setPrototypeOf(app, new.target.prototype);
     // biome-ignore lint/correctness/noConstructorReturn: see above
     return app;
@@ -99,63 +111,63 @@ export class Router<Routes extends RouteMap = RouteMap> {
    */
   get<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('GET', pattern, app, options);
   }
 
   /** Routes POST requests matching `pattern` to `app` (see {@link get}). */
   post<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('POST', pattern, app, options);
   }
 
   /** Routes PUT requests matching `pattern` to `app` (see {@link get}). */
   put<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('PUT', pattern, app, options);
   }
 
   /** Routes PATCH requests matching `pattern` to `app` (see {@link get}). */
   patch<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('PATCH', pattern, app, options);
   }
 
   /** Routes DELETE requests matching `pattern` to `app` (see {@link get}). */
   delete<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('DELETE', pattern, app, options);
   }
 
   /** Routes OPTIONS requests matching `pattern` to `app` (instead of the automatic answer). */
   options<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('OPTIONS', pattern, app, options);
   }
 
   /** Routes HEAD requests matching `pattern` to `app` (instead of the GET app). */
   head<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     return this.route('HEAD', pattern, app, options);
   }
 
@@ -166,11 +178,11 @@ export class Router<Routes extends RouteMap = RouteMap> {
    */
   all<P extends string, N extends string = never>(
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     tableOf(this).addRoute([undefined], pattern, app, options?.name);
-    return this as Router<Routes & Named<N, P>>;
+    return this as Router<Routes & Named<N, P>, Outer>;
   }
 
   /**
@@ -183,13 +195,13 @@ export class Router<Routes extends RouteMap = RouteMap> {
   route<P extends string, N extends string = never>(
     methods: string | readonly string[],
     pattern: P,
-    app: RouteApp<NoInfer<P>>,
+    app: RouteApp<NoInfer<P>, Outer>,
     options?: RouteOptions<N>,
-  ): Router<Routes & Named<N, P>> {
+  ): Router<Routes & Named<N, P>, Outer> {
     const list = typeof methods === 'string' ? [methods] : methods;
     if (list.length === 0) throw new TypeError(`No method given for ${pattern}`);
     tableOf(this).addRoute(list.map(normalizeMethod), pattern, app, options?.name);
-    return this as Router<Routes & Named<N, P>>;
+    return this as Router<Routes & Named<N, P>, Outer>;
   }
 
   /**
@@ -203,11 +215,11 @@ export class Router<Routes extends RouteMap = RouteMap> {
    */
   mount<P extends string, A extends App, N extends string = never>(
     prefix: P,
-    app: A,
+    app: A & Mountable<A, ParamsOf<P> & Outer>,
     options?: MountOptions<N>,
-  ): Router<Routes & MountNames<N, P, A>> {
+  ): Router<Routes & MountNames<N, P, A>, Outer> {
     tableOf(this).addMount(prefix, app, options?.name);
-    return this as Router<Routes & MountNames<N, P, A>>;
+    return this as Router<Routes & MountNames<N, P, A>, Outer>;
   }
 
   /**
@@ -242,12 +254,17 @@ Object.setPrototypeOf(Router.prototype, Function.prototype);
 /**
  * Makes a {@link Router}: an app that dispatches by path and method. Chain its calls to let
  * the type checker know its route names (`url(request, 'user', { id })` is then checked).
+ * A router meant to be mounted under a prefix with parameters declares them,
+ * `router<{ user: string }>()`: its handlers see `request.params.user`, and mounting it
+ * under a prefix that lacks `user` does not compile.
  * @example
  * const r = router()
  *   .get('/users/:id', handle((request) => Response.json({ id: request.params.id })), { name: 'user' })
  *   .mount('/blog', blog, { name: 'blog' });
  * serve(r);
  */
-export function router(options?: RouterOptions): Router<NoRoutes> {
+export function router<Outer extends MountParams = NoMountParams>(
+  options?: RouterOptions,
+): Router<NoRoutes, Outer> {
   return new Router(options);
 }
