@@ -113,4 +113,23 @@ describe('refusing unreachable routes (property)', () => {
       }),
     );
   });
+
+  it('registering any two patterns throws nothing but a TypeError', () => {
+    const unit = fc.constantFrom('/', ':', '*', '{', '}', '\\', '"', '.', 'a', 'b', '-', '(', '?', '%');
+    const anyPattern = fc.string({ unit, maxLength: 12 }).map((text) => `/${text}`);
+    fc.assert(
+      fc.property(anyPattern, anyPattern, fc.constantFrom('get', 'all', 'mount'), (a, b, how) => {
+        const r = router();
+        for (const source of [a, b]) {
+          try {
+            if (how === 'mount') r.mount(source, echo('m'));
+            else r[how](source, echo('r'));
+          } catch (error) {
+            expect(error).toBeInstanceOf(TypeError);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
