@@ -11,69 +11,13 @@
  * a non-ASCII symbol follows it: `/:"price"€`).
  */
 
-type Lower =
-  | 'a'
-  | 'b'
-  | 'c'
-  | 'd'
-  | 'e'
-  | 'f'
-  | 'g'
-  | 'h'
-  | 'i'
-  | 'j'
-  | 'k'
-  | 'l'
-  | 'm'
-  | 'n'
-  | 'o'
-  | 'p'
-  | 'q'
-  | 'r'
-  | 's'
-  | 't'
-  | 'u'
-  | 'v'
-  | 'w'
-  | 'x'
-  | 'y'
-  | 'z';
-type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9';
+/** The characters of a string, as a union. */
+type Chars<S extends string, All = never> = S extends `${infer C}${infer Rest}` ? Chars<Rest, All | C> : All;
+
 /** The ASCII characters an identifier continues with. */
-type IdChar = Lower | Uppercase<Lower> | Digit | '_' | '$';
+type IdChar = Chars<'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$'>;
 /** Every other printable ASCII character (and space): each ends a name. */
-type NameEnd =
-  | ' '
-  | '!'
-  | '"'
-  | '#'
-  | '%'
-  | '&'
-  | "'"
-  | '('
-  | ')'
-  | '*'
-  | '+'
-  | ','
-  | '-'
-  | '.'
-  | '/'
-  | ':'
-  | ';'
-  | '<'
-  | '='
-  | '>'
-  | '?'
-  | '@'
-  | '['
-  | '\\'
-  | ']'
-  | '^'
-  | '`'
-  | '{'
-  | '|'
-  | '}'
-  | '~';
+type NameEnd = Chars<' !"#%&\'()*+,-./:;<=>?@[\\]^`{|}~'>;
 
 /** One parameter found in a pattern. */
 interface Found {
