@@ -380,6 +380,28 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
     expect(response.body).toBeNull();
   });
 
+  it.each([
+    ['CR LF', 'a\r\nX-Injected: 1'],
+    ['a bare LF', 'a\nX-Injected: 1'],
+    ['NUL', 'a\0X-Injected: 1'],
+  ])(
+    'answers 500 for a header value holding %s, and injects nothing (no validator in front)',
+    async (_what, value) => {
+      const errors: string[] = [];
+      const response = await toFetch(
+        (_environ, startResponse) => {
+          startResponse('200 OK', [['X-A', value]]);
+          return ['body'];
+        },
+        { errors: { write: (message) => errors.push(message) } },
+      )(new globalThis.Request('http://example.test/'));
+      expect(response.status).toBe(500);
+      expect(response.headers.get('x-a')).toBeNull();
+      expect(response.headers.get('x-injected')).toBeNull();
+      expect(errors.join('')).toContain('free of CR, LF and NUL');
+    },
+  );
+
   it('answers an undecodable path with a 400 before the app runs', async () => {
     let ran = false;
     const response = await toFetch(() => {

@@ -34,7 +34,8 @@ export {
   UnprocessableContent,
   UnsupportedMediaType,
 } from './errors.js';
-export { ContractError, type ResponseSink, runApp } from './run-app.js';
+export { ContractError } from './response-checks.js';
+export { type ResponseSink, runApp } from './run-app.js';
 export { type CgiOptions, runCgi } from './servers/cgi.js';
 export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './servers/fetch.js';
 // servers: real HTTP in, environ out
