@@ -7,6 +7,7 @@
 export { type FetchHandler, fromFetch } from './adapters/fetch.js';
 export { fromNode, type NodeListener } from './adapters/node/from-node.js';
 // for app authors
+export { callable } from './app/callable.js';
 export { currentEnviron, currentRequest, requestContext } from './app/context.js';
 export { escapeHtml } from './app/escape.js';
 export { type AppClass, fromClass, type HandlerResult, handler } from './app/handler.js';

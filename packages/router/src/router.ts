@@ -1,4 +1,4 @@
-import type { App, Body, Environ, StartResponse } from '@tsgi/core';
+import { type App, type Body, callable, type Environ, type StartResponse } from '@tsgi/core';
 import type { UrlParams } from './pattern.js';
 import { normalizeMethod } from './route.js';
 import { dispatcher, type RouterOptions, RouteTable, tableOf } from './route-table.js';
@@ -40,8 +40,7 @@ export interface Router {
 export class Router {
   constructor(options: RouterOptions = {}) {
     // A class instance cannot be called, so the router is a function with this class's prototype.
-    const app = dispatcher(new RouteTable(options)) as Router;
-    Object.setPrototypeOf(app, new.target.prototype);
+    const app = callable(dispatcher(new RouteTable(options)) as Router, new.target);
     // biome-ignore lint/correctness/noConstructorReturn: see above
     return app;
   }
