@@ -1,6 +1,10 @@
 // fromNode: an Express 5 app (a Node (req, res) listener) mounted under /legacy as a tsgi app,
 // served for real by serve(); and the req/res emulation under a server that is not node:http.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type App, fromNode, type Middleware, type ServerHandle, serve, toFetch, validate } from '@tsgi/core';
 import { router } from '@tsgi/router';
 import express from 'express';
@@ -169,6 +173,51 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
   });
 });
 
+describe('fromNode: the AsyncLocalStorage context of the request, in res.sendFile and res.download callbacks', () => {
+  // A request id in an AsyncLocalStorage, as a logger or a tracer keeps it: the callback of a
+  // piped file must still see it (node:http's res.write() returns true below its buffer size,
+  // so the file stream never pauses and resumes from outside the request).
+  const context = new AsyncLocalStorage<string>();
+  const seen: Array<{ route: string; store: string | undefined; error: unknown }> = [];
+  let dir: string;
+  let file: string;
+  let server: ServerHandle;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tsgi-from-node-'));
+    file = join(dir, 'report.txt');
+    await writeFile(file, 'the report\n'.repeat(100));
+    const legacy = express();
+    legacy.use((req, _res, next) => context.run(`request ${req.query.id}`, next));
+    legacy.get('/file', (_req, res) => {
+      res.sendFile(file, (error) => seen.push({ route: 'sendFile', store: context.getStore(), error }));
+    });
+    legacy.get('/download', (_req, res) => {
+      res.download(file, 'report.txt', (error) =>
+        seen.push({ route: 'download', store: context.getStore(), error }),
+      );
+    });
+    server = await serve(validate(mount('/legacy', fromNode(legacy))), { port: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['sendFile', '/legacy/file?id=1'],
+    ['download', '/legacy/download?id=2'],
+  ])('keeps the context in the res.%s callback', async (route, path) => {
+    const response = await fetch(`${server.url}${path}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('the report\n'.repeat(100));
+    await expect.poll(() => seen.find((entry) => entry.route === route)).toBeDefined();
+    const entry = seen.find((e) => e.route === route);
+    expect(entry?.error).toBeUndefined();
+    expect(entry?.store).toBe(`request ${path.slice(-1)}`);
+  });
+});
+
 describe('fromNode: a request body over the server’s limit', () => {
   it('reaches express.text() as an error Express answers with its 413', async () => {
     const legacy = express();
@@ -205,19 +254,19 @@ describe('fromNode: a request body over the server’s limit', () => {
 });
 
 describe('fromNode: the req/res emulation under a server that is not node:http (toFetch)', () => {
-  it('returns false from res.write() until the server pulls the chunk, then emits drain', async () => {
+  it('returns true from res.write() below 16 KiB, as node:http does; false past it, then drain once the server pulled', async () => {
     const events: string[] = [];
     const big = 'b'.repeat(64 * 1024);
     const listener = (_req: IncomingMessage, res: ServerResponse): void => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       events.push(`first write: ${res.write('a')}`);
+      events.push(`write past the mark: ${res.write(big)}`);
       res.once('drain', () => {
         events.push('drain');
-        res.write(big);
-        events.push(`write when full: ${res.write('c')}`);
+        events.push(`write when full: ${res.write(big)}`);
         res.once('drain', () => {
           events.push('drain after the consumer read');
-          res.end();
+          res.end('c');
         });
       });
     };
@@ -226,9 +275,14 @@ describe('fromNode: the req/res emulation under a server that is not node:http (
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     // nobody read the body yet: the stream is full, the last chunk waits, no second drain
-    expect(events).toEqual(['first write: false', 'drain', 'write when full: false']);
+    expect(events).toEqual([
+      'first write: true',
+      'write past the mark: false',
+      'drain',
+      'write when full: false',
+    ]);
     const text = await response.text();
-    expect(text).toBe(`a${big}c`);
+    expect(text).toBe(`a${big}${big}c`);
     expect(events).toContain('drain after the consumer read');
   });
 

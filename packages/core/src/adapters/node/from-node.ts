@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { RequestHeaders } from '../../app/request.js';
@@ -16,7 +17,7 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
  *
  * The listener gets a real `IncomingMessage` that streams `tsgi.input`, and a real
  * `ServerResponse` whose output becomes the tsgi response (so tsgi middleware still sees it):
- * `res.write()` returns false until the server pulls the chunk, then `'drain'`; `'finish'` and
+ * `res.write()` returns false once 16 KiB (`res.writableHighWaterMark`) wait for the server to pull them, then `'drain'`; `'finish'` and
  * `'close'` fire as on node:http; when the client goes away, `req` gets `'aborted'` and `'close'`.
  *
  * Mounting: `req.url` is the target within the mount (`PATH_INFO` and the query, as received),
@@ -57,6 +58,7 @@ class NodeExchange {
     resolve: (step: IteratorResult<Uint8Array>) => void;
     reject: (error: unknown) => void;
   } | null = null;
+  private queuedBytes = 0;
   private needDrain = false;
   private ended = false;
   private state: 'open' | 'finished' | 'aborted' = 'open';
@@ -170,7 +172,12 @@ class NodeExchange {
     );
   }
 
-  /** Hands a chunk to a waiting pull, or queues it: true only if it was taken at once. */
+  /**
+   * Hands a chunk to a waiting pull, or queues it. Like node:http, true while what waits is
+   * below the response's high-water mark: a `false` there would pause a piped stream (a file of
+   * `res.sendFile()`), to resume on a `'drain'` from the server's pull, outside the request's
+   * AsyncLocalStorage context. A write callback runs in the context it was given in.
+   */
   private push(bytes: Uint8Array, callback: Callback | undefined): boolean {
     const waiter = this.waiter;
     if (waiter !== null && this.queue.length === 0) {
@@ -179,7 +186,9 @@ class NodeExchange {
       if (callback) process.nextTick(callback);
       return true;
     }
-    this.queue.push({ bytes, callback });
+    this.queue.push({ bytes, callback: callback && AsyncResource.bind(callback) });
+    this.queuedBytes += bytes.byteLength;
+    if (this.queuedBytes < this.res.writableHighWaterMark) return true;
     this.needDrain = true;
     return false;
   }
@@ -188,6 +197,7 @@ class NodeExchange {
   private next(): Promise<IteratorResult<Uint8Array>> {
     const item = this.queue.shift();
     if (item !== undefined) {
+      this.queuedBytes -= item.bytes.byteLength;
       if (item.callback) process.nextTick(item.callback);
       if (this.queue.length === 0 && this.needDrain) {
         this.needDrain = false;
@@ -240,6 +250,7 @@ class NodeExchange {
     res.destroyed = true;
     for (const { callback } of this.queue) if (callback) process.nextTick(callback, error as Error);
     this.queue = [];
+    this.queuedBytes = 0;
     this.rejectHead(error);
     this.waiter?.reject(error);
     this.waiter = null;
