@@ -9,7 +9,7 @@ import { type App, fromNode, type Middleware, type ServerHandle, serve, toFetch,
 import { router } from '@tsgi/router';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gate } from '../helpers/gate.js';
+import { deferred } from '../helpers/bodies.js';
 import { readFirstChunkThenLeave } from '../helpers/http.js';
 
 /** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
@@ -24,8 +24,8 @@ const tagged: Middleware = (app) => (environ, startResponse) =>
 const decoder = new TextDecoder();
 
 describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () => {
-  const second = gate();
-  const hung = { aborted: gate(), reqClose: gate(), resClose: gate() };
+  const second = deferred();
+  const hung = { aborted: deferred(), reqClose: deferred(), resClose: deferred() };
   let finished = false;
 
   const api = express.Router();
@@ -61,7 +61,7 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
   legacy.get('/stream', (_req, res) => {
     res.type('text');
     res.write('first;');
-    void second.opened.then(() => res.end('second;'));
+    void second.promise.then(() => res.end('second;'));
   });
   legacy.get('/boom', () => {
     throw new Error('secret detail');
@@ -70,9 +70,9 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
     res.on('finish', () => {
       finished = true;
     });
-    req.on('aborted', hung.aborted.open);
-    req.on('close', hung.reqClose.open);
-    res.on('close', hung.resClose.open);
+    req.on('aborted', hung.aborted.resolve);
+    req.on('close', hung.reqClose.resolve);
+    res.on('close', hung.resClose.resolve);
     res.type('text');
     res.write('waiting;');
   });
@@ -132,7 +132,7 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
     const reader = response.body!.getReader();
     const first = await reader.read();
     expect(decoder.decode(first.value)).toBe('first;');
-    second.open();
+    second.resolve();
     let rest = '';
     for (let step = await reader.read(); !step.done; step = await reader.read())
       rest += decoder.decode(step.value);
@@ -168,7 +168,7 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
 
   it('tells the Express app when the client goes away: req aborted and closed, res closed, never finished', async () => {
     expect(await readFirstChunkThenLeave(`${server.url}/legacy/hang`)).toBe('waiting;');
-    await Promise.all([hung.aborted.opened, hung.reqClose.opened, hung.resClose.opened]);
+    await Promise.all([hung.aborted.promise, hung.reqClose.promise, hung.resClose.promise]);
     expect(finished).toBe(false);
   });
 });
@@ -288,12 +288,12 @@ describe('fromNode: the req/res emulation under a server that is not node:http (
 
   it('emits finish then close on res, and close on req, once the server took the last byte', async () => {
     const events: string[] = [];
-    const done = gate();
+    const done = deferred();
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       res.on('finish', () => events.push('res finish'));
       res.on('close', () => {
         events.push('res close');
-        done.open();
+        done.resolve();
       });
       req.on('close', () => events.push('req close'));
       res.setHeader('Content-Type', 'text/plain');
@@ -304,7 +304,7 @@ describe('fromNode: the req/res emulation under a server that is not node:http (
     );
     expect(response.headers.get('content-length')).toBe('3');
     expect(await response.text()).toBe('bye');
-    await done.opened;
+    await done.promise;
     expect(events.indexOf('res finish')).toBeGreaterThan(-1);
     expect(events.indexOf('res finish')).toBeLessThan(events.indexOf('res close'));
     expect(events).toContain('end callback');

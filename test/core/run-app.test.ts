@@ -1,18 +1,10 @@
 // runApp with hand-made sinks: what every server adapter (node:http, CGI, fetch, test client) relies on.
-import { type App, createEnviron, emptyInput, type HeaderList, type ResponseSink, runApp } from '@tsgi/core';
+import { type App, type HeaderList, type ResponseSink, runApp } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 
-function environ(target = '/', log: string[] = []) {
-  return createEnviron({
-    method: 'GET',
-    target,
-    rawHeaders: ['Host', 'x'],
-    input: emptyInput,
-    serverName: 'x',
-    serverPort: '80',
-    errors: { write: (message) => log.push(message) },
-  });
-}
+/** A `tsgi.errors` that keeps what it is given in `log`. */
+const logTo = (log: string[]) => ({ write: (message: string) => void log.push(message) });
 
 function recordingSink(): ResponseSink & { events: string[]; heads: HeaderList[] } {
   const events: string[] = [];
@@ -39,7 +31,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['Content-Type', 'text/plain']]);
         return ['hello'];
       },
-      environ(),
+      mockEnviron(),
       sink,
     );
     expect(result).toBeUndefined(); // finished synchronously: no promise on the fast path
@@ -55,7 +47,7 @@ describe('runApp', () => {
         startResponse('205 Reset Content', []);
         return body;
       },
-      environ(),
+      mockEnviron(),
       sink,
     );
     expect(sink.events).toEqual(['head 205', 'end']);
@@ -77,7 +69,7 @@ describe('runApp', () => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       return ['hello'];
     };
-    expect(() => runApp(app, environ(), sink)).not.toThrow();
+    expect(() => runApp(app, mockEnviron(), sink)).not.toThrow();
     expect(heads).toBe(2); // the app's head, then the 500's
     expect(aborted).toHaveLength(1);
   });
@@ -88,7 +80,7 @@ describe('runApp', () => {
       () => {
         throw new Error('boom');
       },
-      environ('/a%0Atsgi:%20forged', log),
+      mockEnviron({ url: '/a%0Atsgi:%20forged', errors: logTo(log) }),
       recordingSink(),
     );
     expect(log.join('')).toContain('GET "/a\\ntsgi: forged"');
@@ -109,7 +101,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['X-A', value]]);
         return ['hello'];
       },
-      environ('/', log),
+      mockEnviron({ url: '/', errors: logTo(log) }),
       sink,
     );
     expect(sink.events).toHaveLength(2);
@@ -129,7 +121,7 @@ describe('runApp', () => {
           yield 'short';
         })();
       },
-      environ(),
+      mockEnviron(),
       sink,
     );
     expect(sink.events).toEqual(['head 200', 'write short']);
@@ -144,7 +136,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['Content-Length', '10']]);
         return ['short'];
       },
-      environ(),
+      mockEnviron(),
       sink,
     );
     expect(sink.events).toEqual(['head 200', 'write short', 'abort']);
@@ -158,7 +150,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['Content-Length', '10']]);
         return ['0123456789'];
       },
-      environ(),
+      mockEnviron(),
       sink,
     );
     expect(sink.events).toEqual(['head 200', 'end']);
@@ -176,7 +168,7 @@ describe('runApp', () => {
   ])('answers 500 and names the mistake when the app returns %s', (_name, value, message) => {
     const log: string[] = [];
     const sink = recordingSink();
-    runApp(() => value as never, environ('/', log), sink);
+    runApp(() => value as never, mockEnviron({ url: '/', errors: logTo(log) }), sink);
     expect(sink.events[0]).toBe('head 500');
     expect(log.join('')).toContain(message);
     expect(log.join('')).not.toContain('Cannot read properties');

@@ -37,18 +37,6 @@ export async function call(
   };
 }
 
-/** The environ a server builds for `method target`, to call an app directly. */
-export function environFor(method: string, target: string): Environ {
-  return createEnviron({
-    method,
-    target,
-    rawHeaders: [],
-    input: emptyInput,
-    serverName: 'test.local',
-    serverPort: '80',
-  });
-}
-
 /** What an echo app saw of its request. */
 export interface Echo {
   name: string;
