@@ -1,4 +1,4 @@
-import { type App, createEnviron, type Environ, emptyInput, isHTTPError, shiftPath } from '@tsgi/core';
+import { type App, isHTTPError, shiftPath } from '@tsgi/core';
 import { request, type TestResponse } from '@tsgi/core/testing';
 import { routeParams } from '@tsgi/router';
 
