@@ -31,7 +31,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['Content-Type', 'text/plain']]);
         return ['hello'];
       },
-      mockEnviron(),
+      mockEnviron({ errors: logTo([]) }),
       sink,
     );
     expect(result).toBeUndefined(); // finished synchronously: no promise on the fast path
@@ -47,7 +47,7 @@ describe('runApp', () => {
         startResponse('205 Reset Content', []);
         return body;
       },
-      mockEnviron(),
+      mockEnviron({ errors: logTo([]) }),
       sink,
     );
     expect(sink.events).toEqual(['head 205', 'end']);
@@ -69,7 +69,7 @@ describe('runApp', () => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       return ['hello'];
     };
-    expect(() => runApp(app, mockEnviron(), sink)).not.toThrow();
+    expect(() => runApp(app, mockEnviron({ errors: logTo([]) }), sink)).not.toThrow();
     expect(heads).toBe(2); // the app's head, then the 500's
     expect(aborted).toHaveLength(1);
   });
@@ -121,7 +121,7 @@ describe('runApp', () => {
           yield 'short';
         })();
       },
-      mockEnviron(),
+      mockEnviron({ errors: logTo([]) }),
       sink,
     );
     expect(sink.events).toEqual(['head 200', 'write short']);
@@ -136,7 +136,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['Content-Length', '10']]);
         return ['short'];
       },
-      mockEnviron(),
+      mockEnviron({ errors: logTo([]) }),
       sink,
     );
     expect(sink.events).toEqual(['head 200', 'write short', 'abort']);
@@ -150,7 +150,7 @@ describe('runApp', () => {
         startResponse('200 OK', [['Content-Length', '10']]);
         return ['0123456789'];
       },
-      mockEnviron(),
+      mockEnviron({ errors: logTo([]) }),
       sink,
     );
     expect(sink.events).toEqual(['head 200', 'end']);
