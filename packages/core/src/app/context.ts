@@ -1,14 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isPromise } from '../body/chunk.js';
-import type { Body, Chunk, Environ, Middleware } from '../types.js';
+import { type BodyIterator, wrapBody } from '../body/wrap.js';
+import type { Body, Environ, Middleware } from '../types.js';
 import { Request } from './request.js';
 
 const storage = new AsyncLocalStorage<Environ>();
 
-type AnyIterator = Iterator<Chunk> | AsyncIterator<Chunk>;
-
 /** An iterator whose `next`, `return` and `throw` each run inside the request's context. */
-function iteratorInContext<I extends AnyIterator>(environ: Environ, iterator: I): I {
+function iteratorInContext<I extends BodyIterator>(environ: Environ, iterator: I): I {
   const wrapped: Partial<Record<'next' | 'return' | 'throw', (...args: unknown[]) => unknown>> = {};
   for (const method of ['next', 'return', 'throw'] as const) {
     const fn = iterator[method] as ((...args: unknown[]) => unknown) | undefined;
@@ -21,12 +20,11 @@ function iteratorInContext<I extends AnyIterator>(environ: Environ, iterator: I)
 function bodyInContext(environ: Environ, body: Body): Body {
   // an array runs no code while it is sent: nothing to wrap, and it keeps its known length
   if (Array.isArray(body)) return body;
-  const wrapped: Body =
-    Symbol.asyncIterator in body
-      ? { [Symbol.asyncIterator]: () => iteratorInContext(environ, body[Symbol.asyncIterator]()) }
-      : { [Symbol.iterator]: () => iteratorInContext(environ, body[Symbol.iterator]()) };
-  if (body.close !== undefined) wrapped.close = () => storage.run(environ, () => body.close?.());
-  return wrapped;
+  const close = body.close;
+  return wrapBody(body, {
+    iterator: (make) => iteratorInContext(environ, storage.run(environ, make)),
+    close: close === undefined ? undefined : () => storage.run(environ, () => close.call(body)),
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { byteLength, isPromise } from '../body/chunk.js';
+import { type BodyIterator, wrapBody } from '../body/wrap.js';
 import type { Body, Chunk } from '../types.js';
 import { bodyEnded, isChunk, sendBytes } from './response.js';
 import { show } from './rules.js';
@@ -31,25 +32,10 @@ export function watchBody(body: unknown, call: AppCall): Body {
   call.hasBody = true;
   const closeBody = () => closeOnce(call, body as Body);
   if (Array.isArray(body)) return watchArray(body, call, closeBody);
-  const watched: Record<symbol | string, unknown> = { close: closeBody };
-  // expose the same protocols as the body, so the server picks the one it would have picked
-  if (isAsync) {
-    watched[Symbol.asyncIterator] = () =>
-      watchIterator(
-        call.run(() => (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()),
-        call,
-        true,
-      );
-  }
-  if (isSync) {
-    watched[Symbol.iterator] = () =>
-      watchIterator(
-        call.run(() => (body as Iterable<unknown>)[Symbol.iterator]()),
-        call,
-        false,
-      );
-  }
-  return watched as unknown as Body;
+  return wrapBody(body as Body, {
+    iterator: (make, isAsync) => watchIterator(call.run(make), call, isAsync) as BodyIterator,
+    close: closeBody,
+  });
 }
 
 function watchArray(chunks: unknown[], call: AppCall, close: () => void | Promise<void>): Body {
