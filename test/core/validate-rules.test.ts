@@ -150,6 +150,7 @@ const cases: Record<Rule, () => unknown> = {
   'body-type': answer(() => 42 as never),
   'body-string': answer(textApp(() => 'hello' as never)),
   'body-bytes': answer(textApp(() => Buffer.from('hello') as never)),
+  'body-fetch-response': answer(textApp(() => new globalThis.Response('hello') as never)),
   'body-close-type': answer(textApp(() => Object.assign(['hello'], { close: 'yes' }) as never)),
   'body-reused': async () => {
     const app = textApp(() => reused);

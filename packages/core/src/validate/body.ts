@@ -19,6 +19,9 @@ const returnedIterators = new WeakSet<object>();
 export function watchBody(body: unknown, call: AppCall): Body {
   if (typeof body === 'string') call.fail('body-string');
   if (ArrayBuffer.isView(body)) call.fail('body-bytes');
+  if (typeof globalThis.Response === 'function' && body instanceof globalThis.Response) {
+    call.fail('body-fetch-response');
+  }
   if (typeof body !== 'object' || body === null) call.fail('body-type', show(body));
   const close = (body as Closable).close;
   if (close !== undefined && typeof close !== 'function') call.fail('body-close-type', show(close));
