@@ -32,12 +32,12 @@ export interface ResponseSink {
   readonly bodyless?: boolean;
 }
 
-// The phases of a response, in order. `finish` and `fail` move an exchange from Head or Body
+// The phases of a response, in order. `finish` and `fail` move an exchange from Head or Sending
 // to one of the last five, where it stays; every check of "is it over?" is `phase >= Bodyless`.
 /** The head has not gone out yet: startResponse may (still) be called, or called again with an error. */
 const Head = 0;
 /** The head went out; body bytes follow. */
-const Body_ = 1;
+const Sending = 1;
 /** The head went out for HEAD, 1xx, 204, 205 or 304: over, and later writes are dropped. */
 const Bodyless = 2;
 /** Over: the whole body went out (or, short of its Content-Length, the connection was aborted). */
@@ -50,7 +50,7 @@ const Aborted = 5;
 const Gone = 6;
 type Phase =
   | typeof Head
-  | typeof Body_
+  | typeof Sending
   | typeof Bodyless
   | typeof Ended
   | typeof Failed
@@ -247,7 +247,7 @@ class Exchange {
     }
     this.sink.sendHead(this.status, this.reason, headers);
     // only now: a head the sink refused (node throws on a character it cannot send) is still a 500
-    this.phase = Body_;
+    this.phase = Sending;
     // no body bytes for HEAD, 204, 205, 304: stop pulling and end
     if (bodyless || this.sink.bodyless) {
       this.phase = Bodyless;
@@ -288,7 +288,7 @@ class Exchange {
       this.close();
       return;
     }
-    const headSent = this.phase === Body_;
+    const headSent = this.phase === Sending;
     this.phase = headSent ? Aborted : Failed;
     this.close();
     if (headSent) {
