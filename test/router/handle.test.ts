@@ -1,7 +1,8 @@
 import { type App, Request, Response } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { handle, type Router, router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
-import { call, environFor, underOneSegment } from './helpers.js';
+import { call, underOneSegment } from './helpers.js';
 
 describe('handle(): a request → response handler for a route', () => {
   it('gets the decoded parameters of its pattern on request.params', async () => {
@@ -80,7 +81,7 @@ describe('url(request, …): links from inside a request keep the mount point', 
   });
 
   it('takes the environ as well as the request', () => {
-    const environ = { ...environFor('GET', '/'), SCRIPT_NAME: '/my app' };
+    const environ = mockEnviron({ method: 'GET', url: '/', environ: { SCRIPT_NAME: '/my app' } });
     expect(users.url(environ, 'user', { id: 'a b' })).toBe('/my%20app/users/a%20b');
     expect(users.url(Request.of(environ), 'user', { id: 1 }, { query: { x: 'y' } })).toBe(
       '/my%20app/users/1?x=y',

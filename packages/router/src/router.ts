@@ -1,4 +1,4 @@
-import type { App, Body, Environ, StartResponse } from '@tsgi/core';
+import { type App, type Body, callable, type Environ, type StartResponse } from '@tsgi/core';
 import type { MountParams, NoMountParams, RouteApp } from './handle.js';
 import type { ParamsOf, UrlParamsOf } from './pattern-types.js';
 import { normalizeMethod } from './route.js';
@@ -98,8 +98,7 @@ export class Router<Routes extends RouteMap = RouteMap, Outer extends MountParam
 
   constructor(options: RouterOptions = {}) {
     // A class instance cannot be called, so the router is a function with this class's prototype.
-    const app = dispatcher(new RouteTable(options)) as Router<Routes, Outer>;
-    Object.setPrototypeOf(app, new.target.prototype);
+    const app = callable(dispatcher(new RouteTable(options)) as Router<Routes, Outer>, new.target);
     // biome-ignore lint/correctness/noConstructorReturn: see above
     return app;
   }
