@@ -73,7 +73,8 @@ return #ids`;
  * sets the changed fields (HSET), removes the deleted ones (HDEL) and renews the TTL, in one
  * script that first checks the id's tombstone. Every command has a `timeout`; one that fails
  * or is late makes the request a 503 (never a hang, never an empty or someone else's session).
- * `destroyUser(id)` ends every session of a user. Needs the optional peer `redis@6`.
+ * `destroyUser(id)` ends every session of a user. Needs the optional peer `redis@6`; given a
+ * `url`, it imports `redis` and connects when built (never at import time).
  * @example
  * const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
  * session({ keys, store: redisStore({ client }) });
@@ -95,8 +96,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       created.on('error', () => {}); // reported through the failing commands instead
       return (await created.connect()) as unknown as RedisClientLike;
     });
+    // a failed first connection is retried by the next request, not remembered
+    client.catch(() => {
+      client = undefined;
+    });
     return client;
   };
+  // built means used: connect now, so the first request does not wait for the import and handshake
+  if (client === undefined) void connect().catch(() => {});
   const run = async <T>(args: string[]): Promise<T> =>
     (await connect()).sendCommand<T>(args, { abortSignal: AbortSignal.timeout(timeout), timeout });
   const script = <T>(body: string, keys: string[], args: string[]) =>
