@@ -19,7 +19,7 @@ if (!available)
 
 describe.skipIf(!available)('session on the Redis store (a real redis-server)', () => {
   let redis: RedisServer;
-  let client: Awaited<ReturnType<ReturnType<typeof createClient>['connect']>>;
+  let client: ReturnType<typeof createClient>;
   let prefixes = 0;
   const fresh = () => redisStore({ client: client as unknown as RedisClientLike, prefix: `t${++prefixes}:` });
 
