@@ -19,15 +19,15 @@ if (!available)
 
 describe.skipIf(!available)('session on the Redis store (a real redis-server)', () => {
   let redis: RedisServer;
-  let client: ReturnType<typeof createClient>;
+  const newClient = (url: string) => createClient({ url }).on('error', () => {});
+  let client: ReturnType<typeof newClient>;
   let prefixes = 0;
   const fresh = () => redisStore({ client: client as unknown as RedisClientLike, prefix: `t${++prefixes}:` });
 
   beforeAll(async () => {
     redis = await startRedis();
-    client = await createClient({ url: redis.url })
-      .on('error', () => {})
-      .connect();
+    client = newClient(redis.url);
+    await client.connect();
   });
   afterAll(async () => {
     client?.destroy();
