@@ -159,6 +159,20 @@ describe('session on the memory store', () => {
     expect((await browser.request(app)).json<Data>()).toEqual({ isNew: true, data: {} });
   });
 
+  it('starts a new session, with a lifetime of its own, for what is set after destroy()', async () => {
+    const clock = testClock();
+    const store = memoryStore({ now: clock.now });
+    const app = stack(store, { now: clock.now, cookie: { maxAge: 60 } });
+    const browser = new Browser();
+    await browser.request(app, { url: '/?set=user:ada' });
+    const before = browser.cookies.get('sid');
+    clock.advance(50);
+    await browser.request(app, { url: '/?destroy&set=notice:bye' });
+    expect(browser.cookies.get('sid')).not.toBe(before);
+    clock.advance(20); // 70 s after the first session began, 20 s into the second
+    expect((await browser.request(app)).json<Data>()).toEqual({ isNew: false, data: { notice: 'bye' } });
+  });
+
   it('ends an idle session at idleTimeout, and rolling refreshes it with a touch only', async () => {
     const clock = testClock();
     const store = recording(memoryStore({ now: clock.now }));

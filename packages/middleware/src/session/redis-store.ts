@@ -113,8 +113,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   return {
     kind: 'server',
     async get(id) {
-      const fields = await run<string[] | Record<string, string>>(['HGETALL', prefix + id]);
-      const pairs = Array.isArray(fields) ? pairsOf(fields) : Object.entries(fields ?? {});
+      // RESP2 answers a flat list, RESP3 a map (an object, or a Map with a type mapping)
+      const fields = await run<string[] | Map<string, string> | Record<string, string>>([
+        'HGETALL',
+        prefix + id,
+      ]);
+      const pairs = Array.isArray(fields)
+        ? pairsOf(fields)
+        : fields instanceof Map
+          ? [...fields].map(([k, v]) => [String(k), String(v)] as [string, string])
+          : Object.entries(fields ?? {});
       if (pairs.length === 0) return undefined;
       return recordOf(pairs);
     },

@@ -23,11 +23,15 @@ export class Session {
   readonly ended: string[] = [];
   /** Whether the session is to be written whole under a new id (regenerate(), or new). */
   #whole = false;
+  #destroyed = false;
+  readonly #now: number;
+  /** When the session was created (ms): its absolute lifetime counts from here. */
   createdAt: number;
 
   /** @internal built by the session middleware. */
   constructor(id: string | undefined, record: SessionRecord | undefined, now: number) {
     this.#id = id;
+    this.#now = now;
     this.#isNew = record === undefined;
     this.#data = new Map(Object.entries(record?.data ?? {}));
     this.createdAt = record?.createdAt ?? now;
@@ -37,7 +41,10 @@ export class Session {
   /** The user it belongs to (see {@link setUser}). */
   userId: string | undefined;
 
-  /** The session id; undefined for a new session until something is stored in it. */
+  /**
+   * The session id; undefined for a new session until something is stored in it, and always
+   * for the cookie store (the cookie is the session).
+   */
   get id(): string | undefined {
     return this.#id;
   }
@@ -125,13 +132,15 @@ export class Session {
     this.#deleted.clear();
     this.#cleared = false;
     this.#whole = false;
+    this.#destroyed = true;
     this.#userId = undefined;
     this.userId = undefined;
+    this.createdAt = this.#now; // what is set afterwards is a new session, with a life of its own
   }
 
   /** Whether destroy() was called (and nothing set since). */
   get destroyed(): boolean {
-    return this.ended.length > 0 && this.#id === undefined;
+    return this.#destroyed && !this.changed;
   }
 
   /** @internal whether anything must be written. */
