@@ -21,10 +21,11 @@ export function recording<S extends ServerStore>(store: S, events: string[] = []
   return wrapped;
 }
 
-/** An app driven by the query: `?set=k:v`, `?del=k`, `?regenerate`, `?destroy`, `?user=u`; answers the session as JSON. */
+/** An app driven by the query: `?set=k:v`, `?del=k`, `?regenerate`, `?destroy` (done first), `?user=u`; answers the session as JSON. */
 export const sessionApp: App = (environ: Environ, startResponse) => {
   const s = getSession(environ);
   const query = new URLSearchParams(environ.QUERY_STRING);
+  if (query.has('destroy')) s.destroy(); // first, so that `?destroy&set=…` starts a new session
   for (const pair of query.getAll('set')) {
     const [key = '', value = ''] = pair.split(':');
     s.set(key, value);
@@ -32,7 +33,6 @@ export const sessionApp: App = (environ: Environ, startResponse) => {
   for (const key of query.getAll('del')) s.delete(key);
   if (query.has('clear')) s.clear();
   if (query.has('regenerate')) s.regenerate();
-  if (query.has('destroy')) s.destroy();
   const user = query.get('user');
   if (user !== null) s.setUser(user);
   startResponse('200 OK', [['Content-Type', 'application/json']]);
