@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Json, SessionChange, SessionRecord } from './store.js';
 
-/** A new session id: 256 random bits, base64url. */
+/**
+ * A new session id: 256 random bits, base64url (43 characters).
+ * @example const id = newSessionId();
+ */
 export function newSessionId(): string {
   return randomBytes(32).toString('base64url');
 }
