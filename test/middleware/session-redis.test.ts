@@ -164,11 +164,16 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
         { env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       children.push(child);
-      const [line] = (await once(
-        createInterface({ input: child.stdout as NodeJS.ReadableStream }),
-        'line',
-      )) as [string];
-      return line;
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const line = once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line');
+      const exited = once(child, 'exit').then(([code]) => {
+        throw new Error(`the app process exited (${code}) before it was ready: ${stderr}`);
+      });
+      const [url] = (await Promise.race([line, exited])) as [string];
+      return url;
     };
     const call = async (url: string, cookie: string | undefined) => {
       const response = await fetch(url, { headers: cookie === undefined ? {} : { Cookie: cookie } });
@@ -207,6 +212,30 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
     }
   }, 30_000);
 
+  it('answers 503 within the timeout when Redis is slow (CLIENT PAUSE), and serves again after', async () => {
+    const own = newClient(redis.url); // its own connection: the shared one may still be reconnecting after the restart above
+    await own.connect();
+    const store = redisStore({ client: own as unknown as RedisClientLike, prefix: 'slow:', timeout: 150 });
+    const app = validate(session({ keys: [KEY], store, timeout: 1000 })(sessionApp));
+    const browser = new Browser();
+    await browser.request(app, { url: '/?set=a:1' });
+    const admin = newClient(redis.url);
+    await admin.connect();
+    try {
+      await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'ALL']);
+      const started = Date.now();
+      const slow = await browser.request(app);
+      expect(slow.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(590); // the store's 150 ms, not the pause
+      expect(slow.log).toMatch(/session: session store get failed/);
+      await new Promise((resolve) => setTimeout(resolve, 650));
+      expect((await browser.request(app)).json<Data>().data).toEqual({ a: '1' });
+    } finally {
+      admin.destroy();
+      own.destroy();
+    }
+  });
+
   it('answers 503 logged to tsgi.errors when Redis is down (in process)', async () => {
     const downClient = createClient({ url: redis.url }).on('error', () => {});
     await downClient.connect();
@@ -227,7 +256,7 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
 });
 
 describe('importing the session middleware', () => {
-  it('does not load redis unless a redisStore is given a url', async () => {
+  it('does not load redis unless a redisStore is given a url; the memory store timer lets the process exit', async () => {
     const hook = `data:text/javascript,${encodeURIComponent(
       "export async function resolve(s, c, next) { if (s === 'redis' || s.startsWith('@redis/')) throw new Error('redis was loaded'); return next(s, c); }",
     )}`;

@@ -1,4 +1,4 @@
-import type { Json, ServerStore, SessionRecord } from './store.js';
+import { type Json, type ServerStore, type SessionRecord, within } from './store.js';
 
 /**
  * What the store needs of a node-redis client (`redis@6`'s `createClient()` gives it): only
@@ -104,8 +104,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   };
   // built means used: connect now, so the first request does not wait for the import and handshake
   if (client === undefined) void connect().catch(() => {});
-  const run = async <T>(args: string[]): Promise<T> =>
-    (await connect()).sendCommand<T>(args, { abortSignal: AbortSignal.timeout(timeout), timeout });
+  // node-redis drops a queued command at its timeout, but waits on for the reply to one already
+  // sent: the race bounds that wait too. (Connecting is bounded by the session's own timeout.)
+  const run = async <T>(args: string[]): Promise<T> => {
+    const redis = await connect();
+    const command = args[0] === 'EVAL' ? 'script' : (args[0] as string);
+    const sent = redis.sendCommand<T>(args, { abortSignal: AbortSignal.timeout(timeout), timeout });
+    return within(sent, timeout, command);
+  };
   const script = <T>(body: string, keys: string[], args: string[]) =>
     run<T>(['EVAL', body, String(keys.length), ...keys, ...args]);
   const dead = (id: string) => `${prefix}dead:${id}`;

@@ -115,7 +115,8 @@ export function session(options: SessionOptions): Middleware {
       try {
         loaded = await load(context, environ, at);
       } catch (error) {
-        return unavailable(error, environ, startResponse);
+        if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
+        throw error;
       }
       const state = loaded.state;
       environ[SESSION] = state;
