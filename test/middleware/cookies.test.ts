@@ -152,6 +152,18 @@ describe('setting cookies', () => {
   });
 });
 
+describe('without signedCookies()', () => {
+  it('getSigned and setCookie say what is missing', async () => {
+    const app: App = (environ, startResponse) => {
+      expect(() => getCookies(environ).getSigned('uid')).toThrow(/getSigned\(\) needs signedCookies/);
+      expect(() => setCookie(environ, 'a', '1')).toThrow(/setCookie\(\) needs signedCookies/);
+      startResponse('204 No Content', []);
+      return [];
+    };
+    expect((await request(validate(app))).status).toBe(204);
+  });
+});
+
 describe('property: cookie parsing and signing', () => {
   const name = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,20}$/);
   it('parse(serialize(name, value)) gives the value back, for any string', () => {

@@ -91,6 +91,20 @@ describe('csrf', () => {
     expect(sameOrigin.status).toBe(403);
   });
 
+  it('reads the form within bodyLimit: a larger form is a 413, not read into memory', async () => {
+    const app = validate(
+      compose(session({ keys: [KEY], store: memoryStore() }), csrf({ bodyLimit: 120 }))(validate(formApp)),
+    );
+    const browser = new Browser();
+    const token = (await browser.request(app)).text();
+    const big = await browser.request(app, {
+      body: new URLSearchParams({ _csrf: token, name: 'x'.repeat(200) }),
+    });
+    expect(big.status).toBe(413);
+    const small = await browser.request(app, { body: new URLSearchParams({ _csrf: token, name: 'ok' }) });
+    expect([small.status, small.text()]).toEqual([200, 'saved ok']); // 100 bytes: within the limit
+  });
+
   it('does not check safe methods', async () => {
     const app = build();
     for (const method of ['GET', 'HEAD', 'OPTIONS'])
@@ -104,5 +118,6 @@ describe('csrf', () => {
     );
     expect(() => csrf({ header: 'X Bad' })).toThrow(/header must be a header name/);
     expect(() => csrf({ field: '' })).toThrow(/field must be a non-empty string/);
+    expect(() => csrf({ bodyLimit: -1 })).toThrow(/bodyLimit must be a byte count/);
   });
 });

@@ -8,7 +8,7 @@ import {
   type SessionStore,
   session,
 } from '@tsgi/middleware/session';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Browser, testClock } from '../helpers/browser.js';
 import { gate } from '../helpers/gate.js';
 import { KEY, OLD_KEY, recording, sessionApp } from './session-helpers.js';
@@ -281,6 +281,24 @@ describe('session on the memory store', () => {
       /store must be a session store/,
     );
     expect(() => memoryStore({ max: 0 })).toThrow(/max must be a positive integer/);
+  });
+
+  it('sweeps expired entries from the memory store on its timer, without a read', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const clock = testClock();
+      const store = memoryStore({ now: clock.now, sweepInterval: 1000 });
+      const app = stack(store, { now: clock.now, cookie: { maxAge: 60 } });
+      await request(app, { url: '/?set=a:1' });
+      await request(app, { url: '/?set=b:2' });
+      expect(store.size).toBe(2);
+      clock.advance(61);
+      vi.advanceTimersByTime(1000);
+      expect(store.size).toBe(0);
+      store.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('bounds the memory store by entries, least recently used first', async () => {

@@ -8,6 +8,8 @@ export interface CsrfOptions {
   field?: string;
   /** The request header that carries the token (for fetch/XHR). Default `X-CSRF-Token`. */
   header?: string;
+  /** The most bytes of a form body read to find the field (413 above). Default 1 MiB; uploads: raise it, or send the header. */
+  bodyLimit?: number;
 }
 
 const SECRET_KEY = 'csrf.secret';
@@ -74,6 +76,10 @@ export function csrf(options: CsrfOptions = {}): Middleware {
   if (typeof header !== 'string' || !/^[A-Za-z0-9-]+$/.test(header)) {
     throw new TypeError(`csrf: header must be a header name, got ${JSON.stringify(header)}`);
   }
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 0) {
+    throw new TypeError(`csrf: bodyLimit must be a byte count, got ${bodyLimit}`);
+  }
   const environKey = `HTTP_${header.toUpperCase().replaceAll('-', '_')}`;
   return (app) => async (environ, startResponse) => {
     if (!UNSAFE.has(environ.REQUEST_METHOD)) return app(environ, startResponse);
@@ -85,7 +91,7 @@ export function csrf(options: CsrfOptions = {}): Middleware {
     if (token === undefined) {
       const type = environ.CONTENT_TYPE ?? '';
       if (/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
-        const value = (await Request.of(environ).form()).get(field);
+        const value = (await Request.of(environ).form({ limit: bodyLimit })).get(field);
         if (typeof value === 'string') token = value;
       }
     }
