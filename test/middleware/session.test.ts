@@ -36,6 +36,7 @@ describe('session on the memory store', () => {
     expect(first.headers.getSetCookie()[0]).toMatch(
       /^sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=604800; Path=\/; HttpOnly; SameSite=Lax$/,
     );
+    expect(first.headers.get('Cache-Control')).toBe('private'); // no shared cache keeps a session cookie
     const second = await browser.request(app);
     expect(second.json<Data>()).toEqual({ isNew: false, data: { name: 'ada' } });
     expect(second.headers.getSetCookie()).toEqual([]); // unchanged: the cookie stands

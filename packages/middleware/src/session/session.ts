@@ -71,6 +71,7 @@ function positive(value: unknown, option: string, fallback: number | undefined):
  * before the response head goes out, so a redirect after login never beats its session.
  * A thrown HTTPError still saves (a flash survives a 4xx); any other throw saves nothing.
  * A store that fails or is slower than `timeout` is a 503, the reason logged to `tsgi.errors`.
+ * A response that sets the session cookie gets `Cache-Control: private` unless it has its own.
  * Not for: APIs that authenticate each request with a token (no cookie, no CSRF to defend).
  * @example
  * const app = session({ keys: [process.env.SESSION_KEY!], store: memoryStore() })((environ, startResponse) => {
@@ -137,7 +138,11 @@ export function session(options: SessionOptions): Middleware {
         throw error;
       }
       state.seal();
-      if (setCookie !== undefined) response.appendHeader('Set-Cookie', setCookie);
+      if (setCookie !== undefined) {
+        response.appendHeader('Set-Cookie', setCookie);
+        // a shared cache must never hand one user's session cookie to the next
+        if (response.getHeader('Cache-Control') === undefined) response.setHeader('Cache-Control', 'private');
+      }
       // the store write is done: only now may the head go out
       return send(response, startResponse);
     };
