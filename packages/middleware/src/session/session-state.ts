@@ -20,7 +20,9 @@ export class Session {
   readonly #set = new Set<string>();
   readonly #deleted = new Set<string>();
   #cleared = false;
+  /** The user change of this request: set (string), unset (null), untouched (undefined). */
   #userId: string | null | undefined;
+  #user: string | undefined;
   #sealed = false;
   /** Ids to end when the response goes out: by regenerate() and destroy(). */
   readonly ended: string[] = [];
@@ -38,11 +40,13 @@ export class Session {
     this.#isNew = record === undefined;
     this.#data = new Map(Object.entries(record?.data ?? {}));
     this.createdAt = record?.createdAt ?? now;
-    this.userId = record?.userId;
+    this.#user = record?.userId;
   }
 
   /** The user it belongs to (see {@link setUser}). */
-  userId: string | undefined;
+  get userId(): string | undefined {
+    return this.#user;
+  }
 
   /**
    * The session id; undefined for a new session until something is stored in it, and always
@@ -107,7 +111,7 @@ export class Session {
   setUser(userId: string | null): void {
     this.#writable('setUser()');
     this.#userId = userId;
-    this.userId = userId ?? undefined;
+    this.#user = userId ?? undefined;
   }
 
   /**
@@ -137,7 +141,7 @@ export class Session {
     this.#whole = false;
     this.#destroyed = true;
     this.#userId = undefined;
-    this.userId = undefined;
+    this.#user = undefined;
     this.createdAt = this.#now; // what is set afterwards is a new session, with a life of its own
   }
 
