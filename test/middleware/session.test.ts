@@ -1,5 +1,6 @@
 import { type App, BadRequest, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
+import { signingKeys } from '@tsgi/middleware';
 import {
   cookieStore,
   getSession,
@@ -8,6 +9,7 @@ import {
   type SessionStore,
   session,
 } from '@tsgi/middleware/session';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { Browser, testClock } from '../helpers/browser.js';
 import { gate } from '../helpers/gate.js';
@@ -382,6 +384,22 @@ describe('session on the sealed cookie store', () => {
       }),
     );
     await expect(request(app)).rejects.toThrow(/over the 4096 browsers keep/);
+  });
+
+  it('never throws on a forged cookie, whatever it holds, and opens nothing it did not seal', () => {
+    const store = cookieStore();
+    const keys = signingKeys([KEY], 'keys');
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.base64String(), fc.uint8Array()), (input) => {
+        const value = typeof input === 'string' ? input : Buffer.from(input).toString('base64url');
+        expect(store.unseal(value, keys, 'sid')).toBeUndefined();
+      }),
+    );
+    const sealed = store.seal({ data: { a: 1 }, createdAt: 1, expiresAt: 2 }, keys, 'sid');
+    expect(store.unseal(sealed, keys, 'sid')).toEqual({
+      record: { data: { a: 1 }, createdAt: 1, expiresAt: 2 },
+      stale: false,
+    });
   });
 
   it('destroy() drops the cookie', async () => {

@@ -114,6 +114,7 @@ export async function commit(
   return loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
 }
 
+/** The session cookie's attributes from the options, with the time left as `Max-Age` (0 deletes). */
 export function attributesOf(cookie: Context['cookie'], secure: boolean, maxAge: number): CookieAttributes {
   const attributes: CookieAttributes = {
     maxAge,
