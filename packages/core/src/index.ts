@@ -28,6 +28,7 @@ export {
   isHTTPError,
   MethodNotAllowed,
   NotFound,
+  PreconditionFailed,
   ServiceUnavailable,
   TooManyRequests,
   Unauthorized,
@@ -71,6 +72,12 @@ export type {
   StartResponse,
   Write,
 } from './types.js';
+export {
+  matchesMountPrefix,
+  mountedEnviron,
+  moveToScriptName,
+  normalizeMountPrefix,
+} from './url/mount.js';
 export { encodePath, rawPathInfo, rawScriptName } from './url/raw-path.js';
 export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './url/reconstruct.js';
 // the validator
