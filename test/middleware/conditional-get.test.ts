@@ -57,11 +57,12 @@ describe('conditionalGet', () => {
   });
 
   it('ignores malformed conditional headers', async () => {
-    for (const headers of [
+    const malformed: Record<string, string>[] = [
       { 'If-None-Match': 'v1' },
       { 'If-None-Match': '"v1' },
       { 'If-Modified-Since': 'yesterday' },
-    ]) {
+    ];
+    for (const headers of malformed) {
       expect((await request(app, { headers })).status).toBe(200);
     }
   });
