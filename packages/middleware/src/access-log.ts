@@ -29,6 +29,8 @@ export interface AccessLogOptions {
  * for a whole one) — with the status, the body bytes actually sent and the duration in ms.
  * The formats are core's `formatAccessLog`, shared with the server's own `--access-log`. A
  * request whose app throws is logged as a 500 `error` (the error goes on to the layers above).
+ * (A body stuck in an `await` when the client leaves ends, and is logged, when that await
+ * does: a long-waiting generator should watch `tsgi.signal`.)
  * The line is handed to `stream.write()` and never waited for: a slow or full log stream never
  * holds up a response, and a stream that throws is ignored.
  * Defaults: `format: 'common'`, `stream`: `tsgi.errors`.
