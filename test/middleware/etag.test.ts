@@ -1,6 +1,6 @@
 import { type App, type Body, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
-import { etag } from '@tsgi/middleware';
+import { etag, head } from '@tsgi/middleware';
 import { describe, expect, it } from 'vitest';
 import { trackClose } from '../helpers/bodies.js';
 
@@ -72,6 +72,20 @@ describe('etag', () => {
     const response = await request(validate(etag()(validate(failing))), { rethrow: false });
     expect(response.status).toBe(500);
     expect(closed).toBe(1);
+  });
+
+  it('does not tag HEAD (its body may be empty), but head() outside tags it as GET', async () => {
+    const headAware: App = (environ, startResponse) => {
+      startResponse('200 OK', [
+        ['Content-Type', 'text/plain'],
+        ['Content-Length', '5'],
+      ]);
+      return environ.REQUEST_METHOD === 'HEAD' ? [] : ['hello'];
+    };
+    const get = await request(validate(etag()(headAware)));
+    expect((await request(validate(etag()(headAware)), { method: 'HEAD' })).headers.get('etag')).toBeNull();
+    const viaHead = await request(validate(head()(etag()(headAware))), { method: 'HEAD' });
+    expect(viaHead.headers.get('etag')).toBe(get.headers.get('etag'));
   });
 
   it('checks max', () => {

@@ -1,7 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { type App, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { timeout } from '@tsgi/middleware';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeEnviron } from '../core/validate-harness.js';
 import { deferred, trackClose } from '../helpers/bodies.js';
 import { RawConnection } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
@@ -58,6 +60,19 @@ describe('timeout', () => {
     };
     const response = await request(validate(timeout({ ms: 1000 })(failing)), { rethrow: false });
     expect(response.status).toBe(500);
+  });
+
+  it('leaves no listener on the connection’s shared signal once the body is done', async () => {
+    const connection = new AbortController();
+    const environ = makeEnviron({ 'tsgi.signal': connection.signal });
+    const quick: App = async (_e, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['x'];
+    };
+    const body = await timeout({ ms: 1000 })(quick)(environ, () => () => {});
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(1); // while it is sent
+    await body.close?.();
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
   });
 
   it('checks ms', () => {

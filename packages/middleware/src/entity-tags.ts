@@ -36,17 +36,26 @@ export function parseEntityTags(value: string): EntityTagList | null {
   }
 }
 
-/** Weak comparison: the same opaque tag, `W/` ignored on either side. */
+/**
+ * Weak comparison: the same opaque tag, `W/` ignored on either side.
+ * @example weakMatch('W/"a"', '"a"') // true
+ */
 export function weakMatch(a: string, b: string): boolean {
   return (a.startsWith('W/') ? a.slice(2) : a) === (b.startsWith('W/') ? b.slice(2) : b);
 }
 
-/** Strong comparison: both strong and the same. */
+/**
+ * Strong comparison: both strong and the same.
+ * @example strongMatch('W/"a"', 'W/"a"') // false
+ */
 export function strongMatch(a: string, b: string): boolean {
   return !a.startsWith('W/') && a === b;
 }
 
-/** An HTTP date as ms since the epoch, at whole seconds; undefined when it is not one. */
+/**
+ * An HTTP date as ms since the epoch, at whole seconds; undefined when it is not one.
+ * @example parseHttpDate('Tue, 01 Dec 2026 09:00:00 GMT') // 1796115600000
+ */
 export function parseHttpDate(value: string | undefined): number | undefined {
   if (value === undefined || value.length > 64) return undefined;
   const ms = Date.parse(value);

@@ -8,11 +8,12 @@ export interface EtagOptions {
 }
 
 /**
- * Gives a 200 response to GET or HEAD a weak `ETag` hashed from its body (SHA-1, base64url),
+ * Gives a 200 response to GET a weak `ETag` hashed from its body (SHA-1, base64url),
  * when it has none, as `Rack::ETag` does. The header goes before the body, so the body is read
  * whole first — buffering by design (the validator is told) — up to `max` bytes; a longer body
  * is sent on untouched and untagged, whole. The tag is weak: it says the same bytes, not the
- * same encoding (a compressor may change it). Bodyless, non-200 and `no-store` responses pass.
+ * same encoding (a compressor may change it). Other methods (HEAD too: its
+ * body may be empty; put `head()` outside to tag HEAD as GET), non-200 and `no-store` responses pass.
  * Defaults: `max: 1048576`.
  *
  * When not to use it: on streams (server-sent events, large downloads) — they are read whole
@@ -27,8 +28,8 @@ export function etag(options: EtagOptions = {}): Middleware {
   if (!Number.isSafeInteger(max) || max < 0)
     throw new TypeError(`etag: max must be a non-negative integer, got ${String(max)}`);
   return mapResponse((response, environ) => {
-    const method = environ.REQUEST_METHOD;
-    if ((method !== 'GET' && method !== 'HEAD') || response.code !== 200) return;
+    // not HEAD: its body may be empty, and the tag of no bytes is not the GET's tag
+    if (environ.REQUEST_METHOD !== 'GET' || response.code !== 200) return;
     if (response.getHeader('ETag') !== undefined) return;
     if (/\bno-store\b/i.test(response.getHeader('Cache-Control') ?? '')) return;
     let reading: Buffered | Promise<Buffered>;

@@ -1,4 +1,12 @@
-import { type App, type Captured, capture, type Middleware, ServiceUnavailable, send } from '@tsgi/core';
+import {
+  type App,
+  type Captured,
+  capture,
+  type Middleware,
+  onBodyDone,
+  ServiceUnavailable,
+  send,
+} from '@tsgi/core';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -27,14 +35,25 @@ export function timeout(options: TimeoutOptions): Middleware {
   }
   return (app: App): App =>
     (environ, startResponse) => {
+      // the app's signal follows the connection's until its body is done (not AbortSignal.any:
+      // tsgi.signal is shared by a keep-alive connection, and a listener left on it would pile up)
       const controller = new AbortController();
-      const signal = AbortSignal.any([environ['tsgi.signal'], controller.signal]);
-      const captured = capture(app, { ...environ, 'tsgi.signal': signal });
-      if (!(captured instanceof Promise)) return send(captured, startResponse);
+      const parent = environ['tsgi.signal'];
+      const follow = () => controller.abort(parent.reason);
+      if (parent.aborted) follow();
+      else parent.addEventListener('abort', follow, { once: true });
+      const unlink = () => parent.removeEventListener('abort', follow);
+      const captured = capture(app, { ...environ, 'tsgi.signal': controller.signal });
+      const sent = (response: Captured) => {
+        response.body = onBodyDone(response.body, unlink);
+        return send(response, startResponse);
+      };
+      if (!(captured instanceof Promise)) return sent(captured);
       return new Promise((resolve, reject) => {
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
+          unlink();
           controller.abort(new DOMException(`The app did not answer within ${ms} ms`, 'TimeoutError'));
           try {
             resolve(new ServiceUnavailable(`The app did not answer within ${ms} ms`)(environ, startResponse));
@@ -50,7 +69,7 @@ export function timeout(options: TimeoutOptions): Middleware {
             }
             clearTimeout(timer);
             try {
-              resolve(send(response, startResponse));
+              resolve(sent(response));
             } catch (error) {
               reject(error);
             }
@@ -58,6 +77,7 @@ export function timeout(options: TimeoutOptions): Middleware {
           (error: unknown) => {
             if (timedOut) return; // the 503 went out; the app's late failure has no one to tell
             clearTimeout(timer);
+            unlink();
             reject(error);
           },
         );
