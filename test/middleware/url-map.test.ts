@@ -68,6 +68,17 @@ describe('urlMap', () => {
     expect(await get('http://ported.example.com:8081/')).toMatchObject({ name: 'site' });
   });
 
+  it('is not fooled by a Host that only contains the mounted host', async () => {
+    for (const host of [
+      'admin.example.com.evil.com',
+      'evil.com',
+      'xadmin.example.com',
+      'admin.example.com@evil.com',
+    ]) {
+      expect((await get('/', { Host: host })).name, host).toBe('site');
+    }
+  });
+
   it('answers 404 when nothing is mounted there', async () => {
     const response = await request(validate(urlMap({ '/api': where('api') })), { url: '/other' });
     expect(response.status).toBe(404);

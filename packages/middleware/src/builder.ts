@@ -70,8 +70,9 @@ export function builder(): Builder {
     open('mount()');
     if (typeof mounted !== 'function')
       throw new TypeError(`builder: mount(${JSON.stringify(prefix)}) takes an app`);
-    const key = typeof prefix === 'string' && prefix.startsWith('/') ? normalizeMountPrefix(prefix) : prefix;
-    if (typeof key !== 'string') throw new TypeError('builder: mount() prefix must be a string');
+    if (typeof prefix !== 'string') throw new TypeError('builder: mount() prefix must be a string');
+    urlMap({ [prefix]: mounted }); // checks the key now, not at the first request
+    const key = prefix.startsWith('/') ? normalizeMountPrefix(prefix) : prefix;
     if (key in mounts) throw new TypeError(`builder: ${JSON.stringify(prefix)} is mounted twice`);
     mounts[key] = mounted;
     return app;

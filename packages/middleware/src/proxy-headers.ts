@@ -79,7 +79,8 @@ function validPort(value: string | undefined): value is string {
  * read — and any X-Forwarded header trusted for 0 hops — is removed from the environ, so an
  * app that reads it by hand cannot be fooled. A malformed value or a list shorter than the
  * hops trusted changes nothing (a malformed `Forwarded` nothing at all); hosts must be
- * host[:port], protos http or https, addresses IPs. The originals: {@link proxyOriginal}.
+ * host[:port], protos http or https, addresses IPs. The environ is rewritten in place (so an
+ * access log outside sees the client's address); the originals: {@link proxyOriginal}.
  * Defaults: `trustedHops: 1`, `forwarded: false`.
  *
  * When not to use it: when the app is reached directly (no proxy), any of these headers is
