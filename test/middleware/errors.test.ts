@@ -80,6 +80,20 @@ describe('errors', () => {
     expect(closed).toBe(1);
   });
 
+  it('answers an app whose headers the server refuses (header injection) with a 500, closing its body', async () => {
+    const tracked = trackClose(['x']);
+    const injecting: App = (_e, startResponse) => {
+      startResponse('200 OK', [['X-Note', 'a\r\nSet-Cookie: admin=1']]);
+      return tracked.body;
+    };
+    // the validators around it note the app's violation; the client gets a clean 500
+    const response = await request(errors()(injecting), { rethrow: false });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.log).toContain('errors: GET "/" HTTP/1.1: ');
+    expect(tracked.closeCount).toBe(1);
+  });
+
   it('passes a sync array body through untouched (same array, no promise)', () => {
     const body = ['hello'];
     const app: App = (_e, startResponse) => {

@@ -85,7 +85,13 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       const forward = (response: Captured): Body => {
         if (!Array.isArray(response.body))
           response.body = guarded(response.body, environ, startResponse, pageFor);
-        return send(response, startResponse);
+        try {
+          return send(response, startResponse);
+        } catch (error) {
+          // the server refused the app's status or headers (a CR/LF in a value, say): nothing went out
+          void Promise.resolve(response.body.close?.()).catch(() => {});
+          return answer(error);
+        }
       };
       if (captured instanceof Promise) {
         return captured.then(forward, answer);
