@@ -1,7 +1,10 @@
+import { isIP } from 'node:net';
 import { type App, type Environ, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { proxyHeaders, proxyOriginal } from '@tsgi/middleware';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { makeEnviron } from '../core/validate-harness.js';
 
 /** Answers with what the app sees of the request's origin. */
 const seen: App = (environ, startResponse) => {
@@ -136,5 +139,56 @@ describe('proxyHeaders', () => {
     expect(() => proxyHeaders({ trustedHops: { for: 1.5 } })).toThrow(/trustedHops.for/);
     expect(() => proxyHeaders({ forwarded: 'yes' as never })).toThrow(/forwarded must be a boolean/);
     expect(() => proxyHeaders({ trustedHops: { prefix: 1 }, forwarded: true })).toThrow(/no port or prefix/);
+  });
+});
+
+describe('proxyHeaders against arbitrary header values (property)', () => {
+  it('never throws, and only ever sets an IP, http(s) and a valid host', () => {
+    const middleware = proxyHeaders({ trustedHops: 2 });
+    const forwarded = proxyHeaders({ trustedHops: 1, forwarded: true });
+    // realistic pieces and garbage, in lists: most runs reach the code that applies a value
+    const piece = fc.oneof(
+      fc.constantFrom(
+        '203.0.113.9',
+        '2001:db8::1',
+        'https',
+        'HTTP',
+        'shop.example.com:8443',
+        '[::1]:80',
+        '443',
+      ),
+      fc.constantFrom(
+        'for=1.2.3.4;proto=https;host=a.example',
+        'for="[2001:db8::1]:1"',
+        'unknown',
+        '_x',
+        '/p',
+      ),
+      fc.string({ maxLength: 20 }).filter((text) => !/[\r\n\0]/.test(text)),
+    );
+    const value = fc.array(piece, { maxLength: 3 }).map((pieces) => pieces.join(', '));
+    fc.assert(
+      fc.property(value, value, value, value, value, (xff, proto, host, port, fwd) => {
+        for (const mw of [middleware, forwarded]) {
+          const environ = makeEnviron({
+            HTTP_X_FORWARDED_FOR: xff,
+            HTTP_X_FORWARDED_PROTO: proto,
+            HTTP_X_FORWARDED_HOST: host,
+            HTTP_X_FORWARDED_PORT: port,
+            HTTP_FORWARDED: fwd,
+            REMOTE_ADDR: '10.0.0.2',
+          });
+          mw((e, startResponse) => {
+            expect(isIP(e.REMOTE_ADDR)).not.toBe(0);
+            expect(['http', 'https']).toContain(e['tsgi.url_scheme']);
+            expect(e.HTTP_HOST ?? '').not.toMatch(/[\s/@?#\\]/);
+            expect(e.SERVER_PORT).toMatch(/^\d{1,5}$/);
+            startResponse('204 No Content', []);
+            return [];
+          })(environ, () => () => {});
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

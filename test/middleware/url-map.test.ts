@@ -1,6 +1,7 @@
 import { type App, applicationUri, type Environ, rawPathInfo, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { urlMap } from '@tsgi/middleware';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { trackClose } from '../helpers/bodies.js';
 
@@ -120,5 +121,31 @@ describe('urlMap', () => {
     expect(() => urlMap({ 'ftp://x/': where('x') })).toThrow(/ftp:\/\/x\//);
     expect(() => urlMap({ '/a': 'nope' as unknown as App })).toThrow(/"\/a" is a string, not an app/);
     expect(() => urlMap({})).toThrow(/no apps/);
+  });
+});
+
+describe('urlMap split (property)', () => {
+  it('keeps SCRIPT_NAME + PATH_INFO whole and cuts only at a segment boundary', async () => {
+    const segment = fc.stringMatching(/^[a-z]{1,3}$/);
+    const path = fc.array(segment, { maxLength: 4 }).map((parts) => parts.map((p) => `/${p}`).join(''));
+    await fc.assert(
+      fc.asyncProperty(path, path, fc.boolean(), async (prefix, rest, slash) => {
+        if (prefix === '') return;
+        const seen: string[] = [];
+        const app = urlMap({
+          [prefix]: (environ, startResponse) => {
+            seen.push(environ.SCRIPT_NAME, environ.PATH_INFO);
+            startResponse('204 No Content', []);
+            return [];
+          },
+        });
+        const target = `${prefix}${rest}${slash ? '/' : ''}`;
+        await request(validate(app), { url: target });
+        expect(seen).toEqual([prefix, `${rest}${slash ? '/' : ''}`]);
+        const near = await request(validate(app), { url: `${prefix}x${rest}` });
+        expect(near.status).toBe(404);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
