@@ -1,6 +1,6 @@
 import { type App, Request, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
-import { methodOverride } from '@tsgi/middleware';
+import { methodOverride, originalMethod } from '@tsgi/middleware';
 import { describe, expect, it } from 'vitest';
 
 const method: App = async (environ, startResponse) => {
@@ -8,7 +8,7 @@ const method: App = async (environ, startResponse) => {
     ? Object.fromEntries(await Request.of(environ).form())
     : {};
   startResponse('200 OK', [['Content-Type', 'application/json']]);
-  return [JSON.stringify({ method: environ.REQUEST_METHOD, form })];
+  return [JSON.stringify({ method: environ.REQUEST_METHOD, original: originalMethod(environ), form })];
 };
 
 const app = validate(methodOverride()(validate(method)));
@@ -20,7 +20,7 @@ async function send(init: Parameters<typeof request>[1]) {
 describe('methodOverride', () => {
   it('turns a POST with a _method form field into that method, and the app still reads the form', async () => {
     const got = await send({ method: 'POST', body: new URLSearchParams({ _method: 'delete', title: 'x' }) });
-    expect(got).toEqual({ method: 'DELETE', form: { _method: 'delete', title: 'x' } });
+    expect(got).toEqual({ method: 'DELETE', original: 'POST', form: { _method: 'delete', title: 'x' } });
   });
 
   it('takes the X-HTTP-Method-Override header', async () => {

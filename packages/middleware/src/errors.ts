@@ -67,7 +67,9 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       const watched: App = (inner, innerStart) => {
         try {
           const body = app(inner, innerStart);
-          return body instanceof Promise ? body.catch(noted) : body;
+          return typeof (body as Partial<Promise<Body>>).then === 'function'
+            ? Promise.resolve(body).catch(noted)
+            : body;
         } catch (error) {
           return noted(error);
         }

@@ -16,7 +16,7 @@ export {
   parseForwarded,
 } from './forwarded.js';
 export { head } from './head.js';
-export { type MethodOverrideOptions, methodOverride } from './method-override.js';
+export { type MethodOverrideOptions, methodOverride, originalMethod } from './method-override.js';
 export {
   type ProxyHeadersOptions,
   type ProxyOriginal,

@@ -1,4 +1,4 @@
-import { type App, type Middleware, Request } from '@tsgi/core';
+import { type App, type Environ, type Middleware, Request } from '@tsgi/core';
 
 /** Options of {@link methodOverride}. */
 export interface MethodOverrideOptions {
@@ -10,6 +10,17 @@ export interface MethodOverrideOptions {
   field?: string | false;
 }
 
+const ORIGINAL_KEY = 'methodOverride.original';
+
+/**
+ * The method the client sent when {@link methodOverride} changed it (`'POST'`), else undefined.
+ * @example originalMethod(environ) // 'POST' for a form posted with _method=DELETE
+ */
+export function originalMethod(environ: Environ): string | undefined {
+  const method = environ[ORIGINAL_KEY];
+  return typeof method === 'string' ? method : undefined;
+}
+
 const NEVER = new Set(['CONNECT', 'TRACE', 'TRACK', 'GET', 'HEAD', 'OPTIONS', 'POST']);
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -18,7 +29,7 @@ const FORM = 'application/x-www-form-urlencoded';
  * from the `X-HTTP-Method-Override` header, or else the `_method` field of an urlencoded form
  * body, as `Rack::MethodOverride` does. Only POST is ever changed, only to one of `methods`
  * (case-insensitive); anything else — CONNECT, TRACE, GET, an unknown name — leaves the
- * request a POST. `methodOverride.original` is then `'POST'`. The form is read with core's body reader (1 MiB limit), which
+ * request a POST. {@link originalMethod} then says `'POST'`. The form is read with core's body reader (1 MiB limit), which
  * keeps the bytes, so the app's own `request.form()` reads them again; an app that iterates
  * `tsgi.input` itself finds it read. Multipart bodies are not read (the header works there).
  * Defaults: `methods: ['PUT', 'PATCH', 'DELETE']`, `header: 'X-HTTP-Method-Override'`, `field: '_method'`.
@@ -61,7 +72,7 @@ export function methodOverride(options: MethodOverrideOptions = {}): Middleware 
       if (environ.REQUEST_METHOD !== 'POST') return app(environ, startResponse);
       const overridden = (method: string | undefined) => {
         if (method !== undefined) {
-          environ['methodOverride.original'] = 'POST';
+          environ[ORIGINAL_KEY] = 'POST';
           environ.REQUEST_METHOD = method;
         }
         return app(environ, startResponse);
