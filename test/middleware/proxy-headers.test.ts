@@ -49,6 +49,15 @@ describe('proxyHeaders', () => {
     expect(two.addr).toBe('203.0.113.9');
   });
 
+  it('reads ip:port and [v6]:port entries as their address', async () => {
+    expect((await through({ trustedHops: 1 }, { 'X-Forwarded-For': '203.0.113.9:51234' })).addr).toBe(
+      '203.0.113.9',
+    );
+    expect((await through({ trustedHops: 1 }, { 'X-Forwarded-For': '[2001:db8::1]:443' })).addr).toBe(
+      '2001:db8::1',
+    );
+  });
+
   it('changes nothing for a list shorter than the hops trusted, or a malformed one', async () => {
     expect((await through({ trustedHops: 2 }, { 'X-Forwarded-For': '203.0.113.9' })).addr).toBe('10.0.0.2');
     expect((await through({ trustedHops: 1 }, { 'X-Forwarded-For': '1.2.3.4,,5.6.7.8' })).addr).toBe(

@@ -174,7 +174,9 @@ function applyForwarded(environ: Environ, header: string, hops: Record<Field, nu
 
 /** Applies the trusted values that are valid, each on its own. */
 function apply(environ: Environ, values: Partial<Record<Field, string | undefined>>): void {
-  const address = values.for;
+  // some proxies (Azure's) write `ip:port` or `[v6]:port` into X-Forwarded-For
+  const address =
+    values.for === undefined || isIP(values.for) !== 0 ? values.for : forwardedAddress(values.for);
   if (address !== undefined && isIP(address) !== 0) environ.REMOTE_ADDR = address;
   const proto = values.proto?.toLowerCase();
   if (proto === 'http' || proto === 'https') environ['tsgi.url_scheme'] = proto;
