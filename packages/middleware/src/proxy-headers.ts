@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import type { App, Environ, Middleware } from '@tsgi/core';
 import { ForwardedSyntaxError, forwardedAddress, parseForwarded } from './forwarded.js';
+import { applyForwardedValues } from './proxy-values.js';
 
 /** How many proxies in front of the app to trust, for each header (missing ones: 0). */
 export interface TrustedHops {
@@ -41,9 +41,6 @@ const X_KEYS: Record<Field, `HTTP_${string}`> = {
   port: 'HTTP_X_FORWARDED_PORT',
   prefix: 'HTTP_X_FORWARDED_PREFIX',
 };
-const HOST =
-  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;
-
 /**
  * What the server saw before {@link proxyHeaders} rewrote the environ, or undefined when it
  * did not run.
@@ -63,10 +60,6 @@ function checkHops(value: unknown, label: string): number {
 /** The entry `hops` from the right of a comma list, or undefined when the list is short or malformed. */
 function fromRight<T>(list: readonly T[], hops: number): T | undefined {
   return hops === 0 || list.length < hops ? undefined : list[list.length - hops];
-}
-
-function validPort(value: string | undefined): value is string {
-  return value !== undefined && /^\d{1,5}$/.test(value) && Number(value) <= 65535;
 }
 
 /**
@@ -143,7 +136,7 @@ export function proxyHeaders(options: ProxyHeadersOptions = {}): Middleware {
           if (list.some((entry) => entry === '')) return undefined; // malformed: believe none of it
           return fromRight(list, hops[field]);
         };
-        apply(environ, {
+        applyForwardedValues(environ, {
           for: pick('for'),
           proto: pick('proto'),
           host: pick('host'),
@@ -165,67 +158,9 @@ function applyForwarded(environ: Environ, header: string, hops: Record<Field, nu
   }
   const at = (field: Field) => fromRight(elements, hops[field])?.[field];
   const node = at('for');
-  apply(environ, {
+  applyForwardedValues(environ, {
     for: node === undefined ? undefined : forwardedAddress(node),
     proto: at('proto'),
     host: at('host'),
   });
-}
-
-/** Applies the trusted values that are valid, each on its own. */
-function apply(environ: Environ, values: Partial<Record<Field, string | undefined>>): void {
-  // some proxies (Azure's) write `ip:port` or `[v6]:port` into X-Forwarded-For
-  const address =
-    values.for === undefined || isIP(values.for) !== 0 ? values.for : forwardedAddress(values.for);
-  if (address !== undefined && isIP(address) !== 0) environ.REMOTE_ADDR = address;
-  const proto = values.proto?.toLowerCase();
-  if (proto === 'http' || proto === 'https') environ['tsgi.url_scheme'] = proto;
-  const host = values.host;
-  const hostMatch = host === undefined ? null : HOST.exec(host);
-  if (host !== undefined && hostMatch !== null && (hostMatch[1] === undefined || validPort(hostMatch[1]))) {
-    environ.HTTP_HOST = host;
-    const name = hostMatch[1] === undefined ? host : host.slice(0, host.length - hostMatch[1].length - 1);
-    environ.SERVER_NAME = name.startsWith('[') ? name.slice(1, -1) : name;
-    if (hostMatch[1] !== undefined) environ.SERVER_PORT = hostMatch[1];
-  }
-  if (validPort(values.port) && Number(values.port) > 0) {
-    environ.SERVER_PORT = values.port;
-    const current = environ.HTTP_HOST;
-    if (current !== undefined && current !== '') {
-      const match = HOST.exec(current);
-      const name =
-        match?.[1] === undefined ? current : current.slice(0, current.length - match[1].length - 1);
-      environ.HTTP_HOST = `${name}:${values.port}`;
-    }
-  }
-  const prefix = values.prefix === undefined ? undefined : decodedPrefix(values.prefix);
-  if (prefix !== undefined) environ.SCRIPT_NAME = prefix + environ.SCRIPT_NAME;
-}
-
-/** A prefix path, decoded, without a trailing `/`; undefined when it is not a clean absolute path. */
-function decodedPrefix(value: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(value);
-  } catch {
-    return undefined;
-  }
-  if (!decoded.startsWith('/') || hasControlOrDelimiter(decoded)) return undefined;
-  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return undefined;
-  return decoded.replace(/\/+$/, '');
-}
-
-function hasControlOrDelimiter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (
-      code < 0x20 ||
-      code === 0x7f ||
-      code === 0x3f /* ? */ ||
-      code === 0x23 /* # */ ||
-      code === 0x5c /* \\ */
-    )
-      return true;
-  }
-  return false;
 }
