@@ -1,6 +1,6 @@
 import { matchesMountPrefix, mountedEnviron, normalizeMountPrefix } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
-import { makeEnviron } from './validate-harness.js';
 
 describe('the mount split', () => {
   it('matches whole segments only', () => {
@@ -19,14 +19,14 @@ describe('the mount split', () => {
   });
 
   it('moves the prefix to SCRIPT_NAME in a copy, as PEP 3333 mounting does', () => {
-    const environ = makeEnviron({ SCRIPT_NAME: '/site', PATH_INFO: '/api/users/7' });
+    const environ = mockEnviron({ environ: { SCRIPT_NAME: '/site', PATH_INFO: '/api/users/7' } });
     const inner = mountedEnviron(environ, '/api');
     expect(inner).toMatchObject({ SCRIPT_NAME: '/site/api', PATH_INFO: '/users/7' });
     expect(environ).toMatchObject({ SCRIPT_NAME: '/site', PATH_INFO: '/api/users/7' });
-    expect(mountedEnviron(makeEnviron({ PATH_INFO: '/api' }), '/api')).toMatchObject({
+    expect(mountedEnviron(mockEnviron({ environ: { PATH_INFO: '/api' } }), '/api')).toMatchObject({
       SCRIPT_NAME: '/api',
       PATH_INFO: '',
     });
-    expect(mountedEnviron(makeEnviron({ PATH_INFO: '/apix' }), '/api')).toBeUndefined();
+    expect(mountedEnviron(mockEnviron({ environ: { PATH_INFO: '/apix' } }), '/api')).toBeUndefined();
   });
 });

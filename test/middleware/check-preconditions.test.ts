@@ -1,17 +1,17 @@
 import { type App, type Environ, PreconditionFailed, validate } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { checkPreconditions } from '@tsgi/middleware';
 import { parseEntityTags } from '@tsgi/middleware/entity-tags';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeEnviron } from '../core/validate-harness.js';
 
 const LAST = new Date('2026-12-01T09:00:00Z');
 const check = (
   headers: Record<string, string>,
   method = 'PUT',
   validators = { etag: '"v2"', lastModified: LAST },
-) => checkPreconditions(makeEnviron({ REQUEST_METHOD: method, ...headers }) as Environ, validators);
+) =>
+  checkPreconditions(mockEnviron({ environ: { REQUEST_METHOD: method, ...headers } }) as Environ, validators);
 
 describe('checkPreconditions', () => {
   it('passes If-Match with the current tag (strong comparison), or *', () => {

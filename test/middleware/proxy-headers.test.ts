@@ -1,10 +1,9 @@
 import { isIP } from 'node:net';
 import { type App, type Environ, validate } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { proxyHeaders, proxyOriginal } from '@tsgi/middleware';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeEnviron } from '../core/validate-harness.js';
 
 /** Answers with what the app sees of the request's origin. */
 const seen: App = (environ, startResponse) => {
@@ -179,13 +178,15 @@ describe('proxyHeaders against arbitrary header values (property)', () => {
     fc.assert(
       fc.property(value, value, value, value, value, (xff, proto, host, port, fwd) => {
         for (const mw of [middleware, forwarded]) {
-          const environ = makeEnviron({
-            HTTP_X_FORWARDED_FOR: xff,
-            HTTP_X_FORWARDED_PROTO: proto,
-            HTTP_X_FORWARDED_HOST: host,
-            HTTP_X_FORWARDED_PORT: port,
-            HTTP_FORWARDED: fwd,
-            REMOTE_ADDR: '10.0.0.2',
+          const environ = mockEnviron({
+            environ: {
+              HTTP_X_FORWARDED_FOR: xff,
+              HTTP_X_FORWARDED_PROTO: proto,
+              HTTP_X_FORWARDED_HOST: host,
+              HTTP_X_FORWARDED_PORT: port,
+              HTTP_FORWARDED: fwd,
+              REMOTE_ADDR: '10.0.0.2',
+            },
           });
           mw((e, startResponse) => {
             expect(isIP(e.REMOTE_ADDR)).not.toBe(0);

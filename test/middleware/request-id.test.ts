@@ -1,8 +1,7 @@
 import { type App, validate } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { getRequestId, requestId } from '@tsgi/middleware';
 import { describe, expect, it } from 'vitest';
-import { makeEnviron } from '../core/validate-harness.js';
 
 const echoId: App = (environ, startResponse) => {
   startResponse('200 OK', [['Content-Type', 'text/plain']]);
@@ -28,7 +27,7 @@ describe('requestId', () => {
 
   it('replaces an id with CR/LF (an environ a lax server or a middleware built)', () => {
     let header = '';
-    const environ = makeEnviron({ HTTP_X_REQUEST_ID: 'abc\r\nSet-Cookie: admin=1' });
+    const environ = mockEnviron({ environ: { HTTP_X_REQUEST_ID: 'abc\r\nSet-Cookie: admin=1' } });
     requestId()(echoId)(environ, (_status, headers) => {
       header = headers.find(([name]) => name === 'X-Request-Id')?.[1] ?? '';
       return () => {};

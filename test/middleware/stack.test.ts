@@ -12,7 +12,7 @@ import {
   requestId,
   urlMap,
 } from '@tsgi/middleware';
-import { router } from '@tsgi/router';
+import { handle, router } from '@tsgi/router';
 import express from 'express';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,19 +22,19 @@ import { startServer, stopAll } from '../helpers/server.js';
 afterEach(stopAll);
 
 function site() {
-  const r = router();
-  r.get(
-    '/users/:id',
-    (environ, startResponse) =>
-      Response.json({ link: r.url('user', { id: 7 }, { environ }), id: getRequestId(environ) })(
-        environ,
-        startResponse,
+  const r = router()
+    // `: Response` lets `r` refer to itself (its route names are typed)
+    .get(
+      '/users/:id',
+      handle(
+        (request): Response =>
+          Response.json({ link: r.url(request, 'user', { id: 7 }), id: getRequestId(request.environ) }),
       ),
-    { name: 'user' },
-  );
-  r.get('/boom', () => {
-    throw new Error('the database is on fire');
-  });
+      { name: 'user' },
+    )
+    .get('/boom', () => {
+      throw new Error('the database is on fire');
+    });
   return r;
 }
 

@@ -1,9 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { type App, validate } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { timeout } from '@tsgi/middleware';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeEnviron } from '../core/validate-harness.js';
 import { deferred, trackClose } from '../helpers/bodies.js';
 import { RawConnection } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
@@ -64,7 +63,7 @@ describe('timeout', () => {
 
   it('leaves no listener on the connection’s shared signal once the body is done', async () => {
     const connection = new AbortController();
-    const environ = makeEnviron({ 'tsgi.signal': connection.signal });
+    const environ = mockEnviron({ environ: { 'tsgi.signal': connection.signal } });
     const quick: App = async (_e, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       return ['x'];
