@@ -10,6 +10,14 @@ export interface PageContext {
   readonly csrf: string;
   /** Where the site is mounted (`SCRIPT_NAME`), so links work under a prefix. */
   readonly base: string;
+  /** Apps mounted beside the site (examples/mount), linked from the header: paths below `base`. */
+  readonly links: readonly NavLink[];
+}
+
+/** A link in the header to another app of the same process, at `base + path`. */
+export interface NavLink {
+  readonly label: string;
+  readonly path: string;
 }
 
 /** A hidden field with the CSRF token, for every form. */
@@ -35,7 +43,7 @@ export function layout(context: PageContext, title: string, content: HtmlValue):
 <body>
 <header class="site">
   <a class="brand" href="${base}/"><img src="${base}/static/logo.svg" alt="" width="28" height="28"> tsgi guestbook</a>
-  <nav><a href="${base}/about">About</a> ${account}</nav>
+  <nav>${context.links.map((link) => html`<a href="${base}${link.path}">${link.label}</a> `)}<a href="${base}/about">About</a> ${account}</nav>
 </header>
 <main>
 ${context.flashes.map((flash) => html`<p class="flash ${flash.kind}" role="status">${flash.message}</p>`)}

@@ -33,8 +33,8 @@ export function homePage(
     ? html`<form method="post" action="${base}/entries" class="card">
   ${csrfField(context)}
   <label for="text">Leave a message</label>
-  <textarea id="text" name="text" rows="3" maxlength="600" ${errors.text ? html`aria-invalid="true"` : ''}>${draft}</textarea>
-  ${errors.text ? html`<p class="error">${errors.text}</p>` : ''}
+  <textarea id="text" name="text" rows="3" maxlength="600" ${errors.text ? html`aria-invalid="true" aria-describedby="text-error"` : ''}>${draft}</textarea>
+  ${errors.text ? html`<p class="error" id="text-error">${errors.text}</p>` : ''}
   <button>Sign the guestbook</button>
 </form>`
     : html`<p class="card muted"><a href="${base}/signup">Sign up</a> or <a href="${base}/login">log in</a> to sign the guestbook.</p>`;
@@ -69,7 +69,7 @@ export function accountPage(
     html`<h1>${title}</h1>
 <form method="post" action="${context.base}/${kind}" class="card narrow" novalidate>
   ${csrfField(context)}
-  ${errors.form ? html`<p class="error">${errors.form}</p>` : ''}
+  ${errors.form ? html`<p class="error" role="alert">${errors.form}</p>` : ''}
   ${field('Name', 'name', 'text', values.name, errors, 'username')}
   ${field('Password', 'password', 'password', '', errors, kind === 'signup' ? 'new-password' : 'current-password')}
   <button>${title}</button>
@@ -98,12 +98,19 @@ export function aboutPage(context: PageContext): SafeHtml {
   );
 }
 
-/** 404 and 500, in the site's own layout. */
+const TITLES: Readonly<Record<number, string>> = {
+  403: 'Not allowed',
+  404: 'Page not found',
+  405: 'Not here',
+  413: 'Too large',
+};
+
+/** Error pages (404, 403, 500, …) in the site's own layout. */
 export function errorPage(context: PageContext, status: number, message: string): SafeHtml {
-  const title = status === 404 ? 'Page not found' : 'Something went wrong';
+  const title = TITLES[status] ?? (status >= 500 ? 'Something went wrong' : 'That did not work');
   return layout(
     context,
     title,
-    html`<h1>${status} · ${title}</h1><p class="card">${message}</p><p><a href="${context.base}/">Back to the guestbook</a></p>`,
+    html`<h1>${title}</h1><p class="card">${message}</p><p><a href="${context.base}/">Back to the guestbook</a></p>`,
   );
 }
