@@ -44,11 +44,17 @@ export function homePage(
       : html`<ol class="entries">${entries.map(
           (entry) => html`<li>
   <p class="text">${entry.text}</p>
-  <p class="meta"><strong>${entry.author}</strong> · <time datetime="${new Date(entry.at).toISOString()}">${when(entry.at)} UTC</time>
-  ${entry.author === user ? html`<form method="post" action="${base}/entries/${entry.id}/delete" class="inline">${csrfField(context)}<button class="link danger">delete</button></form>` : ''}</p>
+  <div class="meta"><strong>${entry.author}</strong> · <time datetime="${new Date(entry.at).toISOString()}">${when(entry.at)} UTC</time>
+  ${entry.author === user ? html` · <form method="post" action="${base}/entries/${entry.id}/delete" class="inline">${csrfField(context)}<button class="link danger">delete</button></form>` : ''}</div>
 </li>`,
         )}</ol>`;
-  return layout(context, 'Guestbook', html`<h1>Guestbook</h1>${form}<h2>Messages</h2>${list}`);
+  return layout(
+    context,
+    'Guestbook',
+    html`<h1>Guestbook</h1>
+<p class="lead">A small site made of one tsgi app: a router, <code>html</code> templates, sessions and middleware. Leave a message!</p>
+${form}<h2>Messages</h2>${list}`,
+  );
 }
 
 /** Sign up or log in: the same form with a different heading and action. */
