@@ -80,7 +80,10 @@ export function xslt(options: XsltOptions): Middleware {
     if (loader === undefined)
       throw new Error(`xslt: xsl:import/xsl:include of ${href} refused (no loader given)`);
     let text = loaded.get(href);
-    if (text === undefined) loaded.set(href, (text = Promise.resolve(loader(href))));
+    if (text === undefined) {
+      text = Promise.resolve(loader(href));
+      loaded.set(href, text);
+    }
     return text;
   };
   let compiled: Promise<Compiled> | undefined;
