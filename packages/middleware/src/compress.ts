@@ -37,15 +37,18 @@ export const hasZstd: boolean =
 // Media types that are compressed already; SVG is text and stays compressible.
 const INCOMPRESSIBLE =
   /^(?:image\/(?!svg\+xml)|video\/|audio\/|font\/|application\/(?:zip|gzip|x-gzip|zstd|x-bzip2|x-xz|x-7z-compressed|x-rar-compressed|vnd\.rar|font-woff|octet-stream|pdf|wasm))/i;
-// Whole bodies up to this size are compressed in one synchronous call (no stream, exact length).
+// Whole bodies up to this size are compressed in one call (no stream, exact length)…
 const ONE_SHOT_LIMIT = 1 << 20;
+// …on the event loop up to this size, where a thread-pool round trip costs more than it saves.
+const INLINE_LIMIT = 8 * 1024;
 
 /**
  * Compresses response bodies with gzip or brotli (and zstd, where Node has it, when listed),
  * negotiated from `Accept-Encoding` with q-values against the `encodings` allow-list; a client
  * that refuses identity and every coding on offer gets a 406. Streams: each chunk the app
  * yields is compressed and flushed at once, so server-sent events arrive live. An array body
- * (length known) is compressed in one call and keeps an exact `Content-Length`.
+ * (length known) is compressed in one call (on zlib's thread pool above 8 KiB) and keeps an
+ * exact `Content-Length`.
  *
  * Sends `Vary: Accept-Encoding` on every response that could have been compressed, turns a
  * strong `ETag` weak, drops `Accept-Ranges`. The gzip header has no time stamp: the same body
@@ -91,9 +94,15 @@ export function compress(options: CompressOptions = {}): Middleware {
     response.deleteHeader('Accept-Ranges');
     weakenEtag(response);
     if (Array.isArray(response.body) && length !== undefined && length <= ONE_SHOT_LIMIT) {
-      const compressed = coder.oneShot(Buffer.concat((response.body as Chunk[]).map(toBuffer)), length);
-      response.setHeader('Content-Length', String(compressed.byteLength));
-      return void response.replaceBody([compressed]);
+      const bytes = Buffer.concat((response.body as Chunk[]).map(toBuffer));
+      const answer = (compressed: Buffer) => {
+        response.setHeader('Content-Length', String(compressed.byteLength));
+        response.replaceBody([compressed]);
+        return undefined;
+      };
+      // small: inline, no promise; larger: on zlib's thread pool, so the event loop goes on
+      if (length <= INLINE_LIMIT) return answer(coder.sync(bytes, length));
+      return coder.async(bytes, length).then(answer);
     }
     response.deleteHeader('Content-Length');
     response.body = transformBody(response.body, (chunks) => streamed(chunks, coder.stream(length)));
@@ -130,7 +139,8 @@ async function* streamed(chunks: AsyncIterable<Chunk>, stream: CompressStream): 
 type CompressStream = (zlib.Gzip | zlib.BrotliCompress) & { flushKind: number };
 
 interface Coder {
-  oneShot(bytes: Buffer, length: number): Buffer;
+  sync(bytes: Buffer, length: number): Buffer;
+  async(bytes: Buffer, length: number): Promise<Buffer>;
   stream(length: number | undefined): CompressStream;
 }
 
@@ -146,27 +156,41 @@ function makeCoders(level: NonNullable<CompressOptions['level']>): Record<Encodi
     Object.assign(stream, { flushKind }) as CompressStream;
   const z = zlib as unknown as Record<string, (options?: object) => zlib.Gzip> & {
     zstdCompressSync?: (bytes: Buffer, options?: object) => Buffer;
+    zstdCompress?: ZlibAsync;
   };
   // zstd's constants exist only where zstd does (Node 22.15+): read them, do not assume them
   const constants = zlib.constants as unknown as Record<string, number | undefined>;
   const zstdOptions = () => ({ params: { [constants.ZSTD_c_compressionLevel ?? 100]: level.zstd ?? 3 } });
   return {
     gzip: {
-      oneShot: (bytes) => zlib.gzipSync(bytes, gzipOptions),
+      sync: (bytes) => zlib.gzipSync(bytes, gzipOptions),
+      async: (bytes) => callback<Buffer>((done) => zlib.gzip(bytes, gzipOptions, done)),
       stream: () => withFlush(zlib.createGzip(gzipOptions), zlib.constants.Z_SYNC_FLUSH),
     },
     br: {
-      oneShot: (bytes, length) => zlib.brotliCompressSync(bytes, brotliOptions(length)),
+      sync: (bytes, length) => zlib.brotliCompressSync(bytes, brotliOptions(length)),
+      async: (bytes, length) =>
+        callback<Buffer>((done) => zlib.brotliCompress(bytes, brotliOptions(length), done)),
       stream: (length) =>
         withFlush(zlib.createBrotliCompress(brotliOptions(length)), zlib.constants.BROTLI_OPERATION_FLUSH),
     },
     zstd: {
-      oneShot: (bytes) =>
-        (z.zstdCompressSync as NonNullable<typeof z.zstdCompressSync>)(bytes, zstdOptions()),
+      sync: (bytes) => (z.zstdCompressSync as NonNullable<typeof z.zstdCompressSync>)(bytes, zstdOptions()),
+      async: (bytes) => callback<Buffer>((done) => (z.zstdCompress as ZlibAsync)(bytes, zstdOptions(), done)),
       stream: () =>
         withFlush(z.createZstdCompress?.(zstdOptions()) as zlib.Gzip, constants.ZSTD_e_flush ?? 1),
     },
   };
+}
+
+type ZlibAsync = (
+  bytes: Buffer,
+  options: object,
+  done: (error: Error | null, result: Buffer) => void,
+) => void;
+
+function callback<T>(run: (done: (error: Error | null, result: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => run((error, result) => (error ? reject(error) : resolve(result))));
 }
 
 /** The built-in checks on the content: what it is, not how it is asked for. */

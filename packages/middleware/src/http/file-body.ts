@@ -10,42 +10,51 @@ export type FilePart = Uint8Array | ByteRange;
 export const FILE_CHUNK = 64 * 1024;
 
 /**
- * A body that reads `parts` of an open file, one chunk per pull and never ahead of it, so a
- * slow client holds one chunk of memory, not the file (the server pulls the next chunk only
- * once the socket drained). Closing it closes the file handle, once.
+ * A body that reads `parts` of an open file one chunk per pull, with one chunk read ahead (so
+ * the disk read overlaps the socket write) and never more: a slow client holds two chunks of
+ * memory, not the file (the server pulls the next chunk only once the socket drained).
+ * Closing it waits for a read in flight, then closes the file handle, once.
  */
 export function fileBody(handle: FileHandle, parts: readonly FilePart[], chunkSize = FILE_CHUNK): Body {
   let index = 0;
   let position = -1;
   let closed = false;
+  let ahead: Promise<IteratorResult<Uint8Array>> | undefined;
+  const pull = async (): Promise<IteratorResult<Uint8Array>> => {
+    while (!closed && index < parts.length) {
+      const part = parts[index] as FilePart;
+      if (part instanceof Uint8Array) {
+        index++;
+        return { done: false, value: part };
+      }
+      if (position < 0) position = part.start;
+      const wanted = Math.min(chunkSize, part.end + 1 - position);
+      if (wanted <= 0) {
+        index++;
+        position = -1;
+        continue;
+      }
+      const buffer = Buffer.allocUnsafe(wanted);
+      const { bytesRead } = await handle.read(buffer, 0, wanted, position);
+      // the file shrank under us: end short, and the server's Content-Length check aborts the response
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      return { done: false, value: bytesRead === wanted ? buffer : buffer.subarray(0, bytesRead) };
+    }
+    return { done: true, value: undefined };
+  };
   const close = async () => {
     if (closed) return;
     closed = true;
+    await ahead?.catch(() => {});
     await handle.close();
   };
   const iterator: AsyncIterator<Uint8Array> = {
     async next() {
-      while (!closed && index < parts.length) {
-        const part = parts[index] as FilePart;
-        if (part instanceof Uint8Array) {
-          index++;
-          return { done: false, value: part };
-        }
-        if (position < 0) position = part.start;
-        const wanted = Math.min(chunkSize, part.end + 1 - position);
-        if (wanted <= 0) {
-          index++;
-          position = -1;
-          continue;
-        }
-        const buffer = Buffer.allocUnsafe(wanted);
-        const { bytesRead } = await handle.read(buffer, 0, wanted, position);
-        // the file shrank under us: end short, and the server's Content-Length check aborts the response
-        if (bytesRead === 0) break;
-        position += bytesRead;
-        return { done: false, value: bytesRead === wanted ? buffer : buffer.subarray(0, bytesRead) };
-      }
-      return { done: true, value: undefined };
+      const step = await (ahead ?? pull());
+      ahead = step.done || closed ? undefined : pull();
+      ahead?.catch(() => {}); // a failed read-ahead is reported by the next pull
+      return step;
     },
     async return(value?: unknown) {
       await close();
