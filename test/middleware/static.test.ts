@@ -15,6 +15,7 @@ import zlib from 'node:zlib';
 import { type App, type Chunk, mapChunks, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { parseRange } from '@tsgi/middleware/http/range';
+import { isInside, safeSegments } from '@tsgi/middleware/http/safe-path';
 import { serveStatic } from '@tsgi/middleware/static';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,12 @@ describe('serveStatic: files and headers', () => {
     expect(moved.status).toBe(301);
     expect(moved.headers.get('Location')).toMatch(/^\/sub\/\?/);
     expect(moved.text()).not.toMatch(/script|sub/);
+    const atMount = await request(
+      validate((environ, startResponse) =>
+        app({ ...environ, SCRIPT_NAME: '/assets', PATH_INFO: '' }, startResponse),
+      ),
+    );
+    expect([atMount.status, atMount.headers.get('Location')]).toEqual([301, '/assets/']);
     const doubled = await get(app, '//sub');
     expect(doubled.headers.get('Location')).toBe('/sub/'); // never `//host/`, an open redirect
     expect((await get(app, '/empty/')).status).toBe(404);
@@ -245,6 +252,45 @@ describe('serveStatic: ranges', () => {
         expect(parseRange(header, 10_000)).toEqual({ kind: 'ranges', ranges: list });
       }),
     );
+  });
+});
+
+describe('safeSegments', () => {
+  it('property: never throws; what it accepts stays inside root', () => {
+    const pieces = fc.constantFrom(
+      '..',
+      '.',
+      '%2e%2e',
+      '\\',
+      '/',
+      '//',
+      'a',
+      'C:',
+      '\0',
+      '.env',
+      'é',
+      '%2f',
+      ' ',
+    );
+    const hostile = fc.array(fc.oneof(pieces, fc.string()), { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(hostile, (path) => {
+        const parsed = safeSegments(path);
+        if (parsed === 'malformed') return;
+        for (const segment of parsed.segments) {
+          expect(segment).not.toMatch(/^\.\.?$|[/\\\0:]/);
+          expect(segment).not.toBe('');
+        }
+        expect(isInside('/srv/root', join('/srv/root', ...parsed.segments))).toBe(true);
+        expect(parsed.dotfile).toBe(parsed.segments.some((segment) => segment.startsWith('.')));
+      }),
+    );
+  });
+
+  it('compares on a segment boundary', () => {
+    expect(isInside('/srv/root', '/srv/root-evil/x')).toBe(false);
+    expect(isInside('/srv/root', '/srv/root/x')).toBe(true);
+    expect(isInside('/srv/root', '/srv/root')).toBe(true);
   });
 });
 

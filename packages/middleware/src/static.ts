@@ -137,7 +137,8 @@ export function serveStatic(root: string, options: StaticOptions = {}): App {
   return async (environ, startResponse) => {
     const method = environ.REQUEST_METHOD;
     if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowed(ALLOW);
-    const pathInfo = environ.PATH_INFO || '/';
+    // '' is the mount point itself (`/assets` under urlMap): a folder, so it gets the 301 to `/assets/`
+    const pathInfo = environ.PATH_INFO ?? '';
     const parsed = safeSegments(pathInfo);
     if (parsed === 'malformed') throw new NotFound();
     if (parsed.dotfile && dotfiles !== 'allow') throw dotfiles === 'deny' ? new Forbidden() : new NotFound();
