@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -153,6 +154,16 @@ describe('serveStatic: files and headers', () => {
     expect([plain.headers.get('Content-Encoding'), plain.text()]).toEqual([null, css]);
     const sneaky = await get(app, '/other.css', { 'Accept-Encoding': 'br' }); // other.css.br leads out of root
     expect([sneaky.headers.get('Content-Encoding'), sneaky.text()]).toEqual([null, css]);
+  });
+
+  it('a FIFO or other non-file in root is a 404, without hanging on open', async () => {
+    const fifo = join(root, 'pipe.txt');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      expect((await get(serveStatic(root), '/pipe.txt')).status).toBe(404);
+    } finally {
+      rmSync(fifo);
+    }
   });
 
   it('names the bad option', () => {

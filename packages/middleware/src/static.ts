@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
@@ -122,7 +122,8 @@ export function serveStatic(root: string, options: StaticOptions = {}): App {
     }
     let handle: FileHandle;
     try {
-      handle = await open(real, 'r');
+      // non-blocking: opening a FIFO someone left in root must not hang a thread-pool thread
+      handle = await open(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch {
       return undefined;
     }
