@@ -1,6 +1,7 @@
 import { type App, type Chunk, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { rewriteHtml } from '@tsgi/middleware/rewrite-html';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred } from '../helpers/bodies.js';
 import { startServer, stopAll } from '../helpers/server.js';
@@ -40,6 +41,37 @@ describe('rewriteHtml()', () => {
         expect(response.text()).toBe(expected);
       }
     }
+  });
+
+  it('property: however the page is cut into chunks, the result is the same as in one chunk', async () => {
+    const piece = fc.constantFrom(
+      '<head>',
+      '</head>',
+      '</HEAD>',
+      '<body>',
+      '</body>',
+      '</BoDy>',
+      'text',
+      '<',
+      '/',
+      'é',
+      '\n',
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 12 }),
+        fc.array(fc.nat(60), { maxLength: 4 }),
+        async (pieces, cuts) => {
+          const html = pieces.join('');
+          const points = [...new Set(cuts.map((cut) => Math.min(cut, html.length)))].sort((a, b) => a - b);
+          const chunks = [0, ...points].map((from, i) => html.slice(from, [...points, html.length][i]));
+          const whole = await request(inject(page([html])));
+          const split = await request(validate(inject(validate(page(chunks)))));
+          expect(split.text()).toBe(whole.text());
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('chooses the last </body>, not one inside a script; appends when there is none', async () => {

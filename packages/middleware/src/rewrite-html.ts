@@ -79,6 +79,7 @@ async function* insert(
         out.push(pending.subarray(0, at), headHtml as Buffer);
         pending = pending.subarray(at);
         headDone = true;
+        if (bodyAt !== -1) bodyAt = bodyAt >= at ? bodyAt - at : -1; // a `</body>` held before `</head>`
       }
     }
     if (bodyHtml !== undefined) {
