@@ -7,7 +7,9 @@
  *             (Debian's /usr/sbin/nginx, one worker, its own config, pid and temp paths here).
  *   memory:   the tsgi server's peak RSS while 50 connections stream the 1 MiB file.
  * Each server runs in its own process; autocannon loads them in interleaved rounds
- * (A B C, B C A, …) and each row reports the median of the per-round ratios.
+ * (A B C, B C A, …) and each row reports the median of the per-round throughput ratios, and
+ * the server's CPU time per request (its process and children, from /proc): on a busy shared
+ * machine, CPU per request moves far less than requests per second. Above 1 is tsgi ahead.
  * Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CONNECTIONS (32).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -240,6 +242,26 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** CPU time (user + system, ms) of a process and its direct children (nginx's worker). */
+function cpuMs(pid: number | undefined): number {
+  const ticks = (id: string): number => {
+    try {
+      // fields after the command name (which may hold spaces): utime is the 12th, stime the 13th
+      const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no children file: only the process itself
+  }
+  return ((ticks(String(pid)) + children.reduce((sum, child) => sum + ticks(child), 0)) * 1000) / 100; // USER_HZ
+}
+
 function rssMiB(pid: number | undefined): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -263,26 +285,37 @@ async function measure(row: Row, rounds: number, seconds: number, connections: n
   for (const server of row.servers)
     await autocannon(`http://${HOST}:${server.port}${row.path}`, row.headers, 1, connections);
   const rps = new Map<string, number[]>(row.servers.map((s) => [s.name, []]));
+  // CPU per request is steadier than req/s on a shared machine: both are reported
+  const cpu = new Map<string, { ms: number; requests: number }>(
+    row.servers.map((s) => [s.name, { ms: 0, requests: 0 }]),
+  );
   for (let round = 0; round < rounds; round++) {
     const order = row.servers.map((_, i) => row.servers[(i + round) % row.servers.length] as Running);
     for (const server of order) {
-      const result = await autocannon(
-        `http://${HOST}:${server.port}${row.path}`,
-        row.headers,
-        seconds,
-        connections,
-      );
+      const cpuBefore = cpuMs(server.process.pid);
+      const url = `http://${HOST}:${server.port}${row.path}`;
+      const result = await autocannon(url, row.headers, seconds, connections);
+      const used = cpu.get(server.name) as { ms: number; requests: number };
+      used.ms += cpuMs(server.process.pid) - cpuBefore;
+      used.requests += result.rps * seconds;
       if (result.errors > 0) process.stderr.write(`  ${row.name} ${server.name}: ${result.errors} errors\n`);
       rps.get(server.name)?.push(result.rps);
     }
   }
   const ours = rps.get(tsgi.name) as number[];
-  const lines = [`| ${row.name} | tsgi ${median(ours).toFixed(0)} req/s |`];
+  const perRequest = (name: string) => {
+    const used = cpu.get(name) as { ms: number; requests: number };
+    return (used.ms * 1000) / used.requests; // µs
+  };
+  const lines = [
+    `| ${row.name} | tsgi ${median(ours).toFixed(0)} req/s | | ${perRequest(tsgi.name).toFixed(0)} µs | |`,
+  ];
   for (const peer of peers) {
     const theirs = rps.get(peer.name) as number[];
-    const ratios = ours.map((value, i) => value / (theirs[i] as number));
+    const ratio = median(ours.map((value, i) => value / (theirs[i] as number)));
+    const cpuRatio = perRequest(peer.name) / perRequest(tsgi.name);
     lines.push(
-      `|  vs ${peer.name} | ${median(theirs).toFixed(0)} req/s | ratio **${median(ratios).toFixed(2)}** |`,
+      `|  vs ${peer.name} | ${median(theirs).toFixed(0)} req/s | **${ratio.toFixed(2)}** | ${perRequest(peer.name).toFixed(0)} µs | **${cpuRatio.toFixed(2)}** |`,
     );
   }
   return lines;
@@ -358,7 +391,10 @@ async function main(): Promise<void> {
       `node ${process.version}, ${rounds} rounds × ${seconds} s, ${connections} connections, autocannon`,
       '',
     ];
-    out.push('| row | req/s | tsgi ÷ peer |', '|---|---|---|');
+    out.push(
+      '| row | req/s (median of rounds) | tsgi ÷ peer, req/s | server CPU per request | peer ÷ tsgi, CPU |',
+      '|---|---|---|---|---|',
+    );
     for (const row of rows) {
       log(`measuring ${row.name}…`);
       out.push(...(await measure(row, rounds, seconds, connections)));
