@@ -112,7 +112,16 @@ export function compress(options: CompressOptions = {}): Middleware {
 /** Compresses chunk by chunk, flushing after each, so what the app yields goes out now. */
 async function* streamed(chunks: AsyncIterable<Chunk>, stream: CompressStream): AsyncGenerator<Chunk> {
   const output: Buffer[] = [];
+  let failure: unknown;
   stream.on('data', (data: Buffer) => output.push(data));
+  // an 'error' with no listener would crash the process: keep it, and throw it in the body
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
+  const flushed = () =>
+    new Promise<void>((resolve, reject) =>
+      stream.flush(stream.flushKind, () => (failure === undefined ? resolve() : reject(failure))),
+    );
   const take = (): Buffer =>
     output.length === 1 ? (output.pop() as Buffer) : Buffer.concat(output.splice(0));
   try {
@@ -123,10 +132,11 @@ async function* streamed(chunks: AsyncIterable<Chunk>, stream: CompressStream): 
         continue;
       }
       stream.write(bytes);
-      await new Promise<void>((resolve) => stream.flush(stream.flushKind, resolve));
+      await flushed();
       yield take();
     }
     await new Promise<void>((resolve, reject) => {
+      if (failure !== undefined) return reject(failure);
       stream.once('end', resolve).once('error', reject);
       stream.end();
     });
