@@ -29,9 +29,15 @@ describe.skipIf(!hasChromium())('examples/site in Chromium', () => {
   const flashText = () => page.locator('.flash').allTextContents();
 
   // One visitor's story, in order: each step starts where the last one left the page.
-  it('shows the guestbook with its stylesheet and logo', async () => {
+  it('shows the guestbook with its stylesheet (compressed) and logo', async () => {
+    const stylesheet = page.waitForResponse(`${server.url}/static/style.css`);
     const response = await page.goto(`${server.url}/`);
     expect(response?.status()).toBe(200);
+    // Chromium asks for br and gzip; the stylesheet arrives compressed (brotli preferred)
+    const css = await stylesheet;
+    expect(css.status()).toBe(200);
+    expect((await css.allHeaders())['content-encoding']).toBe('br');
+    expect(await css.text()).toContain('--accent: #2f5bea;'); // decoded by the browser
     await expect(page.title()).resolves.toBe('Guestbook · tsgi guestbook');
     // the stylesheet applied: the accent colour on the sign-up button
     const background = await page.locator('a.button').evaluate((a) => getComputedStyle(a).backgroundColor);

@@ -1,9 +1,12 @@
 // examples/site: what `npm start` serves. The guestbook's flows through the in-process client
 // (a cookie-keeping Browser over request(), under validate()), and main.ts as a real process.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { urlMap } from '@tsgi/middleware';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../examples/site/config.js';
-import { createSite } from '../../examples/site/site.js';
+import { createSite, STATIC_DIR } from '../../examples/site/site.js';
 import { memoryStorage, type Storage } from '../../examples/site/storage.js';
 import { Browser } from '../helpers/browser.js';
 import { hasRedis, type RedisServer, startRedis } from '../helpers/redis.js';
@@ -209,6 +212,24 @@ describe('examples/site in process', () => {
     const css = await browser.request(app, { url: '/guestbook/static/style.css' });
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+  });
+
+  it('sends its stylesheet compressed to a client that accepts it, as is to one that does not', async () => {
+    const app = site();
+    const css = readFileSync(join(STATIC_DIR, 'style.css'));
+    const gzipped = await new Browser().request(app, {
+      url: '/static/style.css',
+      headers: { 'Accept-Encoding': 'gzip' },
+    });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(gzipped.headers.get('vary')).toBe('Accept-Encoding');
+    expect(gunzipSync(gzipped.bytes())).toEqual(css);
+    const plain = await new Browser().request(app, { url: '/static/style.css' });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(Buffer.from(plain.bytes())).toEqual(css);
+    const page = await new Browser().request(app, { headers: { 'Accept-Encoding': 'br' } });
+    expect(page.headers.get('content-encoding')).toBe('br');
+    expect(brotliDecompressSync(page.bytes()).toString()).toContain('<h1>Guestbook</h1>');
   });
 
   it('serves no session cookie with its static files', async () => {
