@@ -25,7 +25,7 @@ describe.skipIf(!hasChromium())('examples/mount in Chromium', () => {
   const path = (page: Page) => new URL(page.url()).pathname;
 
   for (const prefix of ['', '/outer']) {
-    it(`links under /api, /hono and /legacy resolve (mounted at ${prefix || '/'})`, async () => {
+    it(`links under /api, /hono, /legacy and /docs resolve (mounted at ${prefix || '/'})`, async () => {
       const page = await browser.newPage();
       await page.goto(`${server.url}${prefix}/`);
       expect(await page.locator('h1').textContent()).toBe('Guestbook');
@@ -59,6 +59,13 @@ describe.skipIf(!hasChromium())('examples/mount in Chromium', () => {
       expect(JSON.parse((await page.locator('body').textContent()) as string)).toMatchObject({
         from: 'express',
       });
+
+      await page.goto(`${server.url}${prefix}/`);
+      await follow(page, 'header >> text=Docs');
+      expect(path(page)).toBe(`${prefix}/docs/`);
+      await follow(page, 'text=How mounting works');
+      expect(path(page)).toBe(`${prefix}/docs/mounting.html`);
+      expect(await page.locator('main').evaluate((m) => getComputedStyle(m).maxWidth)).toBe('672px'); // docs.css
       await page.close();
     });
   }

@@ -16,7 +16,7 @@ async function linksResolve(app: App, path: string): Promise<string[]> {
   expect(page.status).toBe(200);
   const links = hrefs(page.text());
   for (const href of links) {
-    const response = await browser.request(app, { url: href });
+    const response = await browser.request(app, { url: new URL(href, `http://localhost${path}`).pathname });
     expect(response.status, href).toBeLessThan(400);
   }
   return links;
@@ -26,8 +26,15 @@ describe('examples/mount', () => {
   it('links from the guestbook to each mounted app', async () => {
     const links = await linksResolve(example(), '/');
     expect(links).toEqual(
-      expect.arrayContaining(['/api/', '/hono/', '/legacy/', '/about', '/static/style.css']),
+      expect.arrayContaining(['/api/', '/hono/', '/legacy/', '/docs/', '/about', '/static/style.css']),
     );
+  });
+
+  it('serves the static docs at /docs, with relative links that resolve', async () => {
+    expect(await linksResolve(example(), '/docs/')).toEqual(['docs.css', 'mounting.html', '../']);
+    const bare = await new Browser().request(example(), { url: '/docs' });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe('/docs/');
   });
 
   it('the API lists the guestbook entries, each with its link under /api', async () => {
@@ -76,10 +83,11 @@ describe('examples/mount', () => {
   it('mounted itself under a prefix, every app links under that prefix too', async () => {
     const app = urlMap({ '/outer': example() });
     const browser = new Browser();
-    for (const path of ['/outer/', '/outer/hono/', '/outer/legacy/']) {
+    for (const path of ['/outer/', '/outer/hono/', '/outer/legacy/', '/outer/docs/']) {
       const links = hrefs((await browser.request(app, { url: path })).text());
       expect(links.length).toBeGreaterThan(1);
-      for (const href of links) expect(href).toMatch(/^\/outer\//);
+      for (const href of links)
+        expect(new URL(href, `http://localhost${path}`).pathname).toMatch(/^\/outer\//);
     }
     expect((await browser.request(app, { url: '/outer/api/' })).json()).toEqual({
       entries: '/outer/api/entries',
