@@ -1,0 +1,178 @@
+import {
+  type App,
+  BadGateway,
+  type Body,
+  type Environ,
+  GatewayTimeout,
+  type HTTPError,
+  isHTTPError,
+  rawPathInfo,
+  rawScriptName,
+  type StartResponse,
+} from '@tsgi/core';
+import { statusLine } from '@tsgi/core/http';
+import type { Dispatcher } from 'undici';
+import { pickerOf } from './balancer.js';
+import { type BodyEnd, RequestBody, responseBody } from './forward.js';
+import { requestHeaders, responseHeaders } from './headers.js';
+import { Health } from './health.js';
+import { type ProxyOptions, settingsOf } from './options.js';
+import { Upstream } from './upstream.js';
+
+export { forwardedElement } from './headers.js';
+export type {
+  ForwardHeaderOptions,
+  HealthCheckOptions,
+  PassiveHealthOptions,
+  ProxyOptions,
+  Strategy,
+  TimeoutOptions,
+  UpstreamInfo,
+  UpstreamOption,
+} from './options.js';
+
+/** A proxy is an app, with a `close()` that stops its health checks and closes its connections. */
+export interface ProxyApp extends App {
+  /** Stops the probes and back-off timers; closes the upstream connections once their requests end. */
+  close(): Promise<void>;
+}
+
+// Failures where the request never reached the upstream: safe to send elsewhere, any method.
+const NEVER_REACHED = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * A reverse proxy and load balancer: forwards each request to one of `upstreams` through
+ * undici keep-alive pools, streaming both bodies with backpressure. Defaults: round-robin
+ * (weighted), passive health on (3 failures or a refused connection eject, back-off 1 s
+ * doubling to 30 s), no active probes, timeouts connect 5 s / head 30 s / body idle 300 s,
+ * 2 retries, `path: 'strip'`, `Host` passed, `X-Forwarded-*` appended, events to stderr.
+ * A request is tried on another upstream only when that is safe: it never reached the first
+ * (refused, connect timeout), or its method is idempotent, no byte of its body was sent and no
+ * byte of a response came. With every upstream out of service it answers 502 at once;
+ * timeouts answer 504. Not for WebSocket (`Upgrade` is hop-by-hop and dropped) or HTTP/2 upstreams.
+ * @example
+ * const api = proxy({ upstreams: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
+ *   strategy: 'least-connections', healthCheck: { path: '/health', interval: 2000 } });
+ * serve(urlMap({ '/api': api, '/': site }));   // later: await api.close();
+ */
+export function proxy(options: ProxyOptions): ProxyApp {
+  const settings = settingsOf(options);
+  const upstreams = settings.upstreams.map(
+    ({ url, weight }, index) => new Upstream(index, url, weight, settings),
+  );
+  const pick = pickerOf(settings.strategy, upstreams);
+  const health = new Health(upstreams, settings);
+  const log = (line: string) => settings.errors.write(`proxy: ${line}\n`);
+
+  async function exchange(environ: Environ, startResponse: StartResponse): Promise<Body> {
+    const method = environ.REQUEST_METHOD;
+    const target = targetOf(environ, settings.path);
+    const input = hasBody(environ) ? new RequestBody(environ['tsgi.input']) : null;
+    const client = environ['tsgi.signal'];
+    const tried = new Set<Upstream>();
+    let failure: HTTPError | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const candidates = upstreams.filter((upstream) => upstream.down === undefined && !tried.has(upstream));
+      const upstream = candidates.length === 0 ? undefined : pick(candidates, environ);
+      if (upstream === undefined) throw failure ?? new BadGateway('No upstream is in service');
+      tried.add(upstream);
+      const controller = new AbortController();
+      const onClientGone = () => controller.abort(client.reason);
+      if (client.aborted) throw client.reason;
+      client.addEventListener('abort', onClientGone, { once: true });
+      upstream.active++;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await upstream.pool.request({
+          method: method as Dispatcher.HttpMethod,
+          path: upstream.prefix + target,
+          headers: requestHeaders(environ, upstream, settings),
+          // undici takes any async iterable; its types list only streams
+          body: (input?.bind(controller.signal) ?? null) as Dispatcher.DispatchOptions['body'],
+          signal: controller.signal,
+          responseHeaders: 'raw',
+        });
+      } catch (error) {
+        upstream.active--;
+        client.removeEventListener('abort', onClientGone);
+        controller.abort();
+        if (client.aborted) throw error; // nobody left to answer
+        if (input?.failure !== undefined) throw input.failure; // the client's side failed, not the upstream
+        const code = codeOf(error);
+        const reason = `${code || 'error'}: ${error instanceof Error ? error.message : String(error)}`;
+        health.failed(upstream, reason, NEVER_REACHED.has(code));
+        failure = TIMEOUTS.has(code)
+          ? new GatewayTimeout(undefined, { cause: error })
+          : new BadGateway(undefined, { cause: error });
+        if (attempt >= settings.retries || !retryable(code, method, input)) throw failure;
+        log(`retried ${method} ${JSON.stringify(target)}: ${upstream.url} failed (${reason})`);
+        continue;
+      }
+      const { statusCode: status } = response;
+      const headers =
+        status >= 200 && status < 600 ? responseHeaders(response.headers as unknown as string[], status) : undefined;
+      if (headers === undefined) {
+        response.body.destroy();
+        upstream.active--;
+        client.removeEventListener('abort', onClientGone);
+        health.failed(upstream, `malformed response head (status ${status})`, false);
+        throw new BadGateway('The upstream sent a malformed response head');
+      }
+      if (status >= 500) health.failed(upstream, `answered ${status}`, false);
+      else health.succeeded(upstream);
+      const done = (end: BodyEnd) => {
+        upstream.active--;
+        client.removeEventListener('abort', onClientGone);
+        if (end.state === 'error' && !client.aborted) {
+          health.failed(upstream, `response body failed: ${String(end.error)}`, false);
+        }
+      };
+      const reason = response.statusText;
+      startResponse(reason && !/[\r\n\0]/.test(reason) ? `${status} ${reason}` : statusLine(status), headers);
+      return responseBody(response.body, controller, done);
+    }
+  }
+
+  const app = ((environ, startResponse) => exchange(environ, startResponse)) as ProxyApp;
+  app.close = async () => {
+    await health.close();
+    await Promise.all(upstreams.map((upstream) => upstream.pool.close()));
+  };
+  return app;
+}
+
+/** The path and query to forward: below the mount point (`strip`) or the full path (`keep`), still encoded. */
+function targetOf(environ: Environ, path: 'strip' | 'keep'): string {
+  const below = rawPathInfo(environ);
+  const full = path === 'keep' ? rawScriptName(environ) + below : below;
+  const query = environ.QUERY_STRING;
+  return (full || '/') + (query ? `?${query}` : '');
+}
+
+function hasBody(environ: Environ): boolean {
+  const length = environ.CONTENT_LENGTH;
+  if (length !== undefined) return length !== '0';
+  return environ.HTTP_TRANSFER_ENCODING !== undefined;
+}
+
+function retryable(code: string, method: string, input: RequestBody | null): boolean {
+  if (input?.opened === true) return false; // some of the body may be gone: never replayed
+  if (NEVER_REACHED.has(code)) return true;
+  // an idempotent request that got no response byte; a slow upstream is not asked twice
+  return IDEMPOTENT.has(method) && code !== 'UND_ERR_HEADERS_TIMEOUT';
+}
+
+function codeOf(error: unknown): string {
+  if (isHTTPError(error)) return '';
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
