@@ -62,7 +62,8 @@ function custom(choose: Exclude<Strategy, string>): Picker {
     const chosen: UpstreamInfo | undefined = choose(views, environ);
     if (chosen === undefined || chosen === null) return undefined;
     const index = views.indexOf(chosen);
-    const picked = index === -1 ? candidates.find((upstream) => upstream.index === chosen.index) : candidates[index];
+    const picked =
+      index === -1 ? candidates.find((upstream) => upstream.index === chosen.index) : candidates[index];
     if (picked === undefined) {
       throw new TypeError('proxy: the strategy function must return one of the candidates it was given');
     }

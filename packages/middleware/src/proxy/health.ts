@@ -93,7 +93,10 @@ export class Health {
     if (check === undefined || client === undefined) return;
     this.probing.add(upstream);
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer in ${check.timeout} ms`)), check.timeout);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer in ${check.timeout} ms`)),
+      check.timeout,
+    );
     timer.unref();
     let failure: string | undefined;
     try {

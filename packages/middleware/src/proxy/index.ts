@@ -119,7 +119,9 @@ export function proxy(options: ProxyOptions): ProxyApp {
       }
       const { statusCode: status } = response;
       const headers =
-        status >= 200 && status < 600 ? responseHeaders(response.headers as unknown as string[], status) : undefined;
+        status >= 200 && status < 600
+          ? responseHeaders(response.headers as unknown as string[], status)
+          : undefined;
       if (headers === undefined) {
         response.body.destroy();
         upstream.active--;

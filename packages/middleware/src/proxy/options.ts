@@ -105,7 +105,8 @@ export interface Settings {
 
 /** Checks `options` (a TypeError names the option at fault) and fills in the defaults. */
 export function settingsOf(options: ProxyOptions): Settings {
-  if (typeof options !== 'object' || options === null) throw new TypeError('proxy: options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('proxy: options must be an object');
   const { upstreams } = options;
   if (!Array.isArray(upstreams) || upstreams.length === 0) {
     throw new TypeError('proxy: upstreams must be a non-empty array of URLs or { url, weight }');
@@ -117,10 +118,12 @@ export function settingsOf(options: ProxyOptions): Settings {
   const path = options.path ?? 'strip';
   if (path !== 'strip' && path !== 'keep') throw new TypeError(`proxy: path must be 'strip' or 'keep'`);
   const host = options.headers?.host ?? 'pass';
-  if (host !== 'pass' && host !== 'rewrite') throw new TypeError(`proxy: headers.host must be 'pass' or 'rewrite'`);
+  if (host !== 'pass' && host !== 'rewrite')
+    throw new TypeError(`proxy: headers.host must be 'pass' or 'rewrite'`);
   const timeout = typeof options.timeout === 'number' ? { head: options.timeout } : (options.timeout ?? {});
   const errors = options.errors ?? stderrErrors;
-  if (typeof errors?.write !== 'function') throw new TypeError('proxy: errors must have a write(message) method');
+  if (typeof errors?.write !== 'function')
+    throw new TypeError('proxy: errors must have a write(message) method');
   return {
     upstreams: upstreams.map(upstreamOf),
     strategy,
@@ -162,9 +165,16 @@ function upstreamOf(entry: string | UpstreamOption, index: number): { url: URL; 
     throw new TypeError(`proxy: upstreams[${index}] must be an http: or https: URL, got ${url.protocol}`);
   }
   if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new TypeError(`proxy: upstreams[${index}] may hold a path prefix, but no query, fragment or credentials`);
+    throw new TypeError(
+      `proxy: upstreams[${index}] may hold a path prefix, but no query, fragment or credentials`,
+    );
   }
-  const weight = count(`upstreams[${index}].weight`, typeof entry === 'string' ? undefined : entry.weight, 1, 1);
+  const weight = count(
+    `upstreams[${index}].weight`,
+    typeof entry === 'string' ? undefined : entry.weight,
+    1,
+    1,
+  );
   return { url, weight };
 }
 
