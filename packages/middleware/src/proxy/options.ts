@@ -42,7 +42,7 @@ export interface PassiveHealthOptions {
   failures?: number;
   /** Milliseconds of the first ejection; doubled each time it is ejected again without a success between. Default 1000. */
   backoff?: number;
-  /** The longest ejection, in milliseconds. Default 30000. */
+  /** The longest ejection, in milliseconds. Default 30000 (or `backoff`, if longer). */
   maxBackoff?: number;
 }
 
@@ -128,14 +128,7 @@ export function settingsOf(options: ProxyOptions): Settings {
     upstreams: upstreams.map(upstreamOf),
     strategy,
     healthCheck: options.healthCheck === undefined ? undefined : healthCheckOf(options.healthCheck),
-    passive:
-      options.passive === false
-        ? undefined
-        : {
-            failures: count('passive.failures', options.passive?.failures, 3, 1),
-            backoff: count('passive.backoff', options.passive?.backoff, 1000, 1),
-            maxBackoff: count('passive.maxBackoff', options.passive?.maxBackoff, 30_000, 1),
-          },
+    passive: options.passive === false ? undefined : passiveOf(options.passive ?? {}),
     timeout: {
       connect: count('timeout.connect', timeout.connect, 5000, 1),
       head: count('timeout.head', timeout.head, 30_000, 1),
@@ -176,6 +169,15 @@ function upstreamOf(entry: string | UpstreamOption, index: number): { url: URL; 
     1,
   );
   return { url, weight };
+}
+
+function passiveOf(passive: PassiveHealthOptions): Required<PassiveHealthOptions> {
+  const backoff = count('passive.backoff', passive.backoff, 1000, 1);
+  return {
+    failures: count('passive.failures', passive.failures, 3, 1),
+    backoff,
+    maxBackoff: count('passive.maxBackoff', passive.maxBackoff, Math.max(30_000, backoff), backoff),
+  };
 }
 
 function healthCheckOf(check: HealthCheckOptions): Required<HealthCheckOptions> {
