@@ -29,21 +29,30 @@ export class RequestBody implements AsyncIterable<Uint8Array> {
     this.opened = true;
     const source = this.input[Symbol.asyncIterator]();
     const signal = this.signal;
-    const aborted = new Promise<never>((_, reject) => {
-      if (signal === undefined) return;
-      const fail = () => reject(signal.reason ?? new Error('aborted'));
-      if (signal.aborted) fail();
-      else signal.addEventListener('abort', fail, { once: true });
-    });
-    aborted.catch(() => {}); // raced below; unobserved when the body ends first
+    // one abort listener failing the read in progress; not Promise.race against a promise that
+    // never settles, which would keep every chunk read alive until the request ends
+    let pending: ((error: unknown) => void) | undefined;
+    signal?.addEventListener('abort', () => pending?.(signal.reason ?? new Error('aborted')), { once: true });
+    const failed = (error: unknown): never => {
+      if (signal?.aborted !== true) this.failure = error;
+      throw error;
+    };
     return {
-      next: async () => {
-        try {
-          return await Promise.race([source.next(), aborted]);
-        } catch (error) {
-          if (signal?.aborted !== true) this.failure = error;
-          throw error;
-        }
+      next: () => {
+        if (signal?.aborted === true) return Promise.reject(signal.reason);
+        return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+          pending = reject;
+          source.next().then(resolve, reject);
+        }).then(
+          (step) => {
+            pending = undefined;
+            return step;
+          },
+          (error) => {
+            pending = undefined;
+            return failed(error);
+          },
+        );
       },
       return: async () => {
         await source.return?.();
