@@ -90,6 +90,13 @@ export function proxy(options: ProxyOptions): ProxyApp {
       if (client.aborted) throw client.reason;
       client.addEventListener('abort', onClientGone, { once: true });
       upstream.active++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        upstream.active--;
+        client.removeEventListener('abort', onClientGone);
+      };
       let response: Dispatcher.ResponseData;
       try {
         response = await upstream.pool.request({
@@ -102,13 +109,14 @@ export function proxy(options: ProxyOptions): ProxyApp {
           responseHeaders: 'raw',
         });
       } catch (error) {
-        upstream.active--;
-        client.removeEventListener('abort', onClientGone);
+        release();
         controller.abort();
         if (client.aborted) throw error; // nobody left to answer
         if (input?.failure !== undefined) throw input.failure; // the client's side failed, not the upstream
         const code = codeOf(error);
         const reason = `${code || 'error'}: ${error instanceof Error ? error.message : String(error)}`;
+        // undici refused the request itself (a header it will not send): no upstream is to blame
+        if (code === 'UND_ERR_INVALID_ARG') throw new BadGateway(undefined, { cause: error });
         health.failed(upstream, reason, NEVER_REACHED.has(code));
         failure = TIMEOUTS.has(code)
           ? new GatewayTimeout(undefined, { cause: error })
@@ -117,31 +125,45 @@ export function proxy(options: ProxyOptions): ProxyApp {
         log(`retried ${method} ${JSON.stringify(target)}: ${upstream.url} failed (${reason})`);
         continue;
       }
-      const { statusCode: status } = response;
-      const headers =
-        status >= 200 && status < 600
-          ? responseHeaders(response.headers as unknown as string[], status)
-          : undefined;
-      if (headers === undefined) {
+      try {
+        return answer(upstream, response, controller, release, startResponse, client);
+      } catch (error) {
         response.body.destroy();
-        upstream.active--;
-        client.removeEventListener('abort', onClientGone);
-        health.failed(upstream, `malformed response head (status ${status})`, false);
-        throw new BadGateway('The upstream sent a malformed response head');
+        controller.abort();
+        release();
+        throw error;
       }
-      if (status >= 500) health.failed(upstream, `answered ${status}`, false);
-      else health.succeeded(upstream);
-      const done = (end: BodyEnd) => {
-        upstream.active--;
-        client.removeEventListener('abort', onClientGone);
-        if (end.state === 'error' && !client.aborted) {
-          health.failed(upstream, `response body failed: ${String(end.error)}`, false);
-        }
-      };
-      const reason = response.statusText;
-      startResponse(reason && !/[\r\n\0]/.test(reason) ? `${status} ${reason}` : statusLine(status), headers);
-      return responseBody(response.body, controller, done);
     }
+  }
+
+  /** Passes the upstream's head on and returns its body, for the server to stream. */
+  function answer(
+    upstream: Upstream,
+    response: Dispatcher.ResponseData,
+    controller: AbortController,
+    release: () => void,
+    startResponse: StartResponse,
+    client: AbortSignal,
+  ): Body {
+    const { statusCode: status } = response;
+    const headers =
+      status >= 200 && status < 600
+        ? responseHeaders(response.headers as unknown as string[], status)
+        : undefined;
+    if (headers === undefined) {
+      health.failed(upstream, `malformed response head (status ${status})`, false);
+      throw new BadGateway('The upstream sent a malformed response head');
+    }
+    if (status >= 500) health.failed(upstream, `answered ${status}`, false);
+    else health.succeeded(upstream);
+    const reason = response.statusText;
+    startResponse(reason && !/[\r\n\0]/.test(reason) ? `${status} ${reason}` : statusLine(status), headers);
+    return responseBody(response.body, controller, (end: BodyEnd) => {
+      release();
+      if (end.state === 'error' && !client.aborted) {
+        health.failed(upstream, `response body failed: ${String(end.error)}`, false);
+      }
+    });
   }
 
   const app = ((environ, startResponse) => exchange(environ, startResponse)) as ProxyApp;
@@ -157,7 +179,8 @@ function targetOf(environ: Environ, path: 'strip' | 'keep'): string {
   const below = rawPathInfo(environ);
   const full = path === 'keep' ? rawScriptName(environ) + below : below;
   const query = environ.QUERY_STRING;
-  return (full || '/') + (query ? `?${query}` : '');
+  // `OPTIONS *` has no path: the upstream gets its root
+  return (full.startsWith('/') ? full : `/${full}`) + (query ? `?${query}` : '');
 }
 
 function hasBody(environ: Environ): boolean {
