@@ -180,7 +180,7 @@ function targetOf(environ: Environ, path: 'strip' | 'keep'): string {
   const full = path === 'keep' ? rawScriptName(environ) + below : below;
   const query = environ.QUERY_STRING;
   // `OPTIONS *` has no path: the upstream gets its root
-  return (full.startsWith('/') ? full : `/${full}`) + (query ? `?${query}` : '');
+  return (full.startsWith('/') ? full : '/') + (query ? `?${query}` : '');
 }
 
 function hasBody(environ: Environ): boolean {
