@@ -109,6 +109,25 @@ describe('proxy: health', () => {
     expect(after).toContain('b');
   });
 
+  it('close() stops the probes', async () => {
+    let probes = 0;
+    const app: UpstreamApp = () => (_environ, startResponse) => {
+      probes++;
+      startResponse('200 OK', text);
+      return ['ok'];
+    };
+    const ups = await threeUpstreams(app);
+    const { app: balancer } = await proxyServer({
+      upstreams: [ups[0]!.url],
+      healthCheck: { path: '/health', interval: 10, timeout: 500 },
+    });
+    await until(() => probes >= 3, 'three probes');
+    await balancer.close();
+    const after = probes;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // ten intervals: none may come
+    expect(probes).toBe(after);
+  });
+
   it('passive health ejects an upstream that answers 5xx repeatedly, and logs it once', async () => {
     const app: UpstreamApp = (name) => (_environ, startResponse) => {
       startResponse(name === 'b' ? '500 Internal Server Error' : '200 OK', [...text, ['X-Upstream', name]]);

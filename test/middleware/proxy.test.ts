@@ -191,6 +191,46 @@ describe('proxy: forwarding headers', () => {
   });
 });
 
+describe('proxy: message framing passed through', () => {
+  it('HEAD keeps the upstream’s Content-Length and sends no body; 304 passes as it is', async () => {
+    const app: UpstreamApp = () => (environ, startResponse) => {
+      if (environ.HTTP_IF_NONE_MATCH === '"v1"') {
+        startResponse('304 Not Modified', [['ETag', '"v1"']]);
+        return [];
+      }
+      startResponse('200 OK', [
+        ['Content-Type', 'text/plain'],
+        ['Content-Length', '5'],
+        ['ETag', '"v1"'],
+      ]);
+      return environ.REQUEST_METHOD === 'HEAD' ? [] : ['hello'];
+    };
+    const up = await upstream('a', app);
+    const { server } = await proxyServer({ upstreams: [up.url] });
+    const head = await rawRequest(server.port, 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n', { head: true });
+    expect([head.status, head.header('content-length'), head.body.length]).toEqual([200, '5', 0]);
+    expect(up.hits[0]?.REQUEST_METHOD).toBe('HEAD');
+    const cached = await rawRequest(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: "v1"\r\n\r\n');
+    expect([cached.status, cached.header('etag'), cached.body.length]).toEqual([304, '"v1"', 0]);
+  });
+
+  it('streams a chunked request body (no Content-Length) to the upstream', async () => {
+    const app: UpstreamApp = () => async (environ, startResponse) => {
+      let body = '';
+      for await (const chunk of environ['tsgi.input']) body += Buffer.from(chunk).toString();
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`${environ.CONTENT_LENGTH ?? 'chunked'}:${body}`];
+    };
+    const up = await upstream('a', app);
+    const { server } = await proxyServer({ upstreams: [up.url] });
+    const response = await rawRequest(
+      server.port,
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n',
+    );
+    expect(response.body.toString()).toBe('chunked:abcde');
+  });
+});
+
 describe('proxy: paths under a mount', () => {
   it('strips the mount point by default, keeps it when asked; encoded slashes stay encoded', async () => {
     const up = await upstream('a', echoHeaders);

@@ -33,7 +33,7 @@ export type {
 
 /** A proxy is an app, with a `close()` that stops its health checks and closes its connections. */
 export interface ProxyApp extends App {
-  /** Stops the probes and back-off timers; closes the upstream connections once their requests end. */
+  /** Stops the probes and back-off timers; closes the upstream connections once their requests end. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -46,6 +46,8 @@ const NEVER_REACHED = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
 ]);
+// undici's own refusals: no upstream is to blame
+const NOT_SENT = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
@@ -115,8 +117,8 @@ export function proxy(options: ProxyOptions): ProxyApp {
         if (input?.failure !== undefined) throw input.failure; // the client's side failed, not the upstream
         const code = codeOf(error);
         const reason = `${code || 'error'}: ${error instanceof Error ? error.message : String(error)}`;
-        // undici refused the request itself (a header it will not send): no upstream is to blame
-        if (code === 'UND_ERR_INVALID_ARG') throw new BadGateway(undefined, { cause: error });
+        // undici refused the request itself (a header it will not send, the proxy was closed)
+        if (NOT_SENT.has(code)) throw new BadGateway(undefined, { cause: error });
         health.failed(upstream, reason, NEVER_REACHED.has(code));
         failure = TIMEOUTS.has(code)
           ? new GatewayTimeout(undefined, { cause: error })
@@ -167,9 +169,13 @@ export function proxy(options: ProxyOptions): ProxyApp {
   }
 
   const app = ((environ, startResponse) => exchange(environ, startResponse)) as ProxyApp;
-  app.close = async () => {
-    await health.close();
-    await Promise.all(upstreams.map((upstream) => upstream.pool.close()));
+  let closing: Promise<void> | undefined;
+  app.close = () => {
+    closing ??= health
+      .close()
+      .then(() => Promise.all(upstreams.map((upstream) => upstream.pool.close())))
+      .then(() => {});
+    return closing;
   };
   return app;
 }
