@@ -10,10 +10,10 @@ import {
   rawScriptName,
   type StartResponse,
 } from '@tsgi/core';
-import { statusLine } from '@tsgi/core/http';
+import { hasCrLfNul, statusLine } from '@tsgi/core/http';
 import type { Dispatcher } from 'undici';
 import { pickerOf } from './balancer.js';
-import { type BodyEnd, RequestBody, responseBody } from './forward.js';
+import { type BodyEnd, Forwarding, RequestBody, type ResponseHead } from './forward.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { Health } from './health.js';
 import { type ProxyOptions, settingsOf } from './options.js';
@@ -87,9 +87,9 @@ export function proxy(options: ProxyOptions): ProxyApp {
       const upstream = candidates.length === 0 ? undefined : pick(candidates, environ);
       if (upstream === undefined) throw failure ?? new BadGateway('No upstream is in service');
       tried.add(upstream);
-      const controller = new AbortController();
-      const onClientGone = () => controller.abort(client.reason);
       if (client.aborted) throw client.reason;
+      const forwarding = new Forwarding(input);
+      const onClientGone = () => forwarding.abort(asError(client.reason));
       client.addEventListener('abort', onClientGone, { once: true });
       upstream.active++;
       let released = false;
@@ -99,20 +99,22 @@ export function proxy(options: ProxyOptions): ProxyApp {
         upstream.active--;
         client.removeEventListener('abort', onClientGone);
       };
-      let response: Dispatcher.ResponseData;
+      let head: ResponseHead;
       try {
-        response = await upstream.pool.request({
-          method: method as Dispatcher.HttpMethod,
-          path: upstream.prefix + target,
-          headers: requestHeaders(environ, upstream, settings),
-          // undici takes any async iterable; its types list only streams
-          body: (input?.bind(controller.signal) ?? null) as Dispatcher.DispatchOptions['body'],
-          signal: controller.signal,
-          responseHeaders: 'raw',
-        });
+        upstream.pool.dispatch(
+          {
+            method: method as Dispatcher.HttpMethod,
+            path: upstream.prefix + target,
+            headers: requestHeaders(environ, upstream, settings),
+            // undici takes any async iterable; its types list only streams
+            body: input as Dispatcher.DispatchOptions['body'],
+          },
+          forwarding,
+        );
+        head = await forwarding.head;
       } catch (error) {
         release();
-        controller.abort();
+        forwarding.abort(asError(error));
         if (client.aborted) throw error; // nobody left to answer
         if (input?.failure !== undefined) throw input.failure; // the client's side failed, not the upstream
         const code = codeOf(error);
@@ -128,10 +130,9 @@ export function proxy(options: ProxyOptions): ProxyApp {
         continue;
       }
       try {
-        return answer(upstream, response, controller, release, startResponse, client);
+        return answer(upstream, head, forwarding, release, startResponse, client);
       } catch (error) {
-        response.body.destroy();
-        controller.abort();
+        forwarding.abort(asError(error));
         release();
         throw error;
       }
@@ -141,31 +142,27 @@ export function proxy(options: ProxyOptions): ProxyApp {
   /** Passes the upstream's head on and returns its body, for the server to stream. */
   function answer(
     upstream: Upstream,
-    response: Dispatcher.ResponseData,
-    controller: AbortController,
+    { status, reason, rawHeaders }: ResponseHead,
+    forwarding: Forwarding,
     release: () => void,
     startResponse: StartResponse,
     client: AbortSignal,
   ): Body {
-    const { statusCode: status } = response;
-    const headers =
-      status >= 200 && status < 600
-        ? responseHeaders(response.headers as unknown as string[], status)
-        : undefined;
+    const headers = status < 600 ? responseHeaders(rawHeaders, status) : undefined;
     if (headers === undefined) {
       health.failed(upstream, `malformed response head (status ${status})`, false);
       throw new BadGateway('The upstream sent a malformed response head');
     }
     if (status >= 500) health.failed(upstream, `answered ${status}`, false);
     else health.succeeded(upstream);
-    const reason = response.statusText;
-    startResponse(reason && !/[\r\n\0]/.test(reason) ? `${status} ${reason}` : statusLine(status), headers);
-    return responseBody(response.body, controller, (end: BodyEnd) => {
+    startResponse(reason && !hasCrLfNul(reason) ? `${status} ${reason}` : statusLine(status), headers);
+    forwarding.onEnd = (end: BodyEnd) => {
       release();
       if (end.state === 'error' && !client.aborted) {
         health.failed(upstream, `response body failed: ${String(end.error)}`, false);
       }
-    });
+    };
+    return forwarding;
   }
 
   const app = ((environ, startResponse) => exchange(environ, startResponse)) as ProxyApp;
@@ -200,6 +197,10 @@ function retryable(code: string, method: string, input: RequestBody | null): boo
   if (NEVER_REACHED.has(code)) return true;
   // an idempotent request that got no response byte; a slow upstream is not asked twice
   return IDEMPOTENT.has(method) && code !== 'UND_ERR_HEADERS_TIMEOUT';
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function codeOf(error: unknown): string {
