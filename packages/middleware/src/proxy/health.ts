@@ -70,15 +70,20 @@ export class Health {
     await Promise.all(this.probes.map((client) => client.destroy()));
   }
 
+  /** Writes one event line; error messages may hold newlines, which must not start forged lines. */
+  event(text: string): void {
+    this.settings.errors.write(`proxy: ${text.replace(/[\r\n]+/g, ' ')}\n`);
+  }
+
   private eject(upstream: Upstream, reason: string): void {
     upstream.down = reason;
-    this.settings.errors.write(`proxy: ejected ${upstream.url}: ${reason}\n`);
+    this.event(`ejected ${upstream.url}: ${reason}`);
   }
 
   private restore(upstream: Upstream, reason: string): void {
     upstream.down = undefined;
     upstream.failures = 0;
-    this.settings.errors.write(`proxy: restored ${upstream.url}: ${reason}\n`);
+    this.event(`restored ${upstream.url}: ${reason}`);
   }
 
   private probeAll(): void {

@@ -73,7 +73,6 @@ export function proxy(options: ProxyOptions): ProxyApp {
   );
   const pick = pickerOf(settings.strategy, upstreams);
   const health = new Health(upstreams, settings);
-  const log = (line: string) => settings.errors.write(`proxy: ${line}\n`);
 
   async function exchange(environ: Environ, startResponse: StartResponse): Promise<Body> {
     const method = environ.REQUEST_METHOD;
@@ -126,7 +125,7 @@ export function proxy(options: ProxyOptions): ProxyApp {
           ? new GatewayTimeout(undefined, { cause: error })
           : new BadGateway(undefined, { cause: error });
         if (attempt >= settings.retries || !retryable(code, method, input)) throw failure;
-        log(`retried ${method} ${JSON.stringify(target)}: ${upstream.url} failed (${reason})`);
+        health.event(`retried ${method} ${JSON.stringify(target)}: ${upstream.url} failed (${reason})`);
         continue;
       }
       try {
