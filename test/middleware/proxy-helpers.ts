@@ -40,6 +40,19 @@ export const answersName: UpstreamApp = (name) => (environ, startResponse) => {
   return [`${name} ${environ.REQUEST_METHOD} ${environ['tsgi.raw_uri']}`];
 };
 
+/** Answers with the request headers it received, as JSON. */
+export const echoHeaders: UpstreamApp = (name) => (environ, startResponse) => {
+  const headers: Record<string, string> = {};
+  for (const key of Object.keys(environ)) {
+    if (key.startsWith('HTTP_')) headers[key] = environ[key] as string;
+  }
+  startResponse('200 OK', [
+    ['Content-Type', 'application/json'],
+    ['X-Upstream', name],
+  ]);
+  return [JSON.stringify({ headers, uri: environ['tsgi.raw_uri'] })];
+};
+
 export async function upstream(name: string, make: UpstreamApp = answersName, options: StartOptions = {}) {
   const hits: Environ[] = [];
   const inner = make(name, hits);
