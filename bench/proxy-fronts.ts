@@ -39,8 +39,12 @@ async function main(): Promise<void> {
   } else if (kind === 'express') {
     const { default: express } = await import('express');
     const { createProxyMiddleware } = await import('http-proxy-middleware');
+    const { Agent } = await import('node:http');
     const app = express();
-    app.use(createProxyMiddleware({ target: upstream }));
+    // http-proxy opens a connection per request unless given an agent: keep-alive, as the others
+    app.use(
+      createProxyMiddleware({ target: upstream, agent: new Agent({ keepAlive: true, maxSockets: 128 }) }),
+    );
     const server = app.listen(0, '127.0.0.1', () => {
       const address = server.address();
       announce(typeof address === 'object' && address !== null ? address.port : 0);

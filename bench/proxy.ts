@@ -6,6 +6,7 @@
  * Knobs as in the main bench (lib/config.ts): BENCH_ROUNDS (default 3 here), BENCH_SECONDS,
  * BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_BUILD, BENCH_PIN, BENCH_SAVE. The upstream and the
  * front share the server CPU (as a proxy and its app on one core); the load runs on the other.
+ * CPU per request (from /proc) is reported beside req/s: on a busy machine it moves far less.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -178,13 +179,17 @@ async function main(): Promise<void> {
     }
     const results = new Map<string, LoadResult[]>(fronts.map((front) => [front.name, []]));
     const cpuPerRequest = new Map<string, number[]>(fronts.map((front) => [front.name, []]));
+    const upstreamCpu = new Map<string, number[]>(fronts.map((front) => [front.name, []]));
     for (let round = 0; round < rounds; round++) {
       const order = fronts.map((_, i) => fronts[(i + round) % fronts.length]!);
       for (const front of order) {
         const cpuBefore = cpuTimeMs(front.server) ?? 0;
+        const upstreamBefore = cpuTimeMs(upstream) ?? 0;
         const result = await load(front.server.port, request, options);
         const cpu = (cpuTimeMs(front.server) ?? 0) - cpuBefore;
+        const upstreamUsed = (cpuTimeMs(upstream) ?? 0) - upstreamBefore;
         results.get(front.name)!.push(result);
+        upstreamCpu.get(front.name)!.push((upstreamUsed * 1000) / result.requests);
         if (front.name !== 'direct') cpuPerRequest.get(front.name)!.push((cpu * 1000) / result.requests);
         log(`round ${round + 1}/${rounds} ${front.label}: ${Math.round(result.rps)} req/s`);
       }
@@ -198,8 +203,8 @@ async function main(): Promise<void> {
       `- ${rounds} rounds × ${config.seconds} s, ${config.connections} connections, GET / (12-byte hello)`,
       `- upstream and front on CPU ${config.serverCpu ?? 'any'}, load on CPU ${config.loadCpu ?? 'any'}`,
       '',
-      '| front | req/s (median) | × direct | tsgi ÷ this | front CPU µs/req | errors |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| front | req/s (median) | × direct | tsgi ÷ this | front CPU µs/req | upstream CPU µs/req | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
     for (const front of fronts) {
       const own = results.get(front.name)!;
@@ -208,7 +213,7 @@ async function main(): Promise<void> {
       const cpu = front.name === 'direct' ? undefined : median(cpuPerRequest.get(front.name)!);
       const errors = own.reduce((sum, r) => sum + r.errors + r.non2xx, 0);
       lines.push(
-        `| ${front.label} | ${Math.round(median(own.map((r) => r.rps)))} | ${f2(ratio)} | ${front.name === 'tsgi' ? '–' : f2(versus)} | ${f1(cpu)} | ${errors} |`,
+        `| ${front.label} | ${Math.round(median(own.map((r) => r.rps)))} | ${f2(ratio)} | ${front.name === 'tsgi' ? '–' : f2(versus)} | ${f1(cpu)} | ${f1(median(upstreamCpu.get(front.name)!))} | ${errors} |`,
       );
     }
 
