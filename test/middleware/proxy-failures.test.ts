@@ -78,6 +78,24 @@ describe('proxy: an upstream dies mid-request', () => {
   });
 });
 
+describe('proxy: an upstream that refuses connections', () => {
+  it('a POST that never reached it goes to the next upstream, body and all', async () => {
+    const app: UpstreamApp = (name) => async (environ, startResponse) => {
+      let body = '';
+      for await (const chunk of environ['tsgi.input']) body += Buffer.from(chunk).toString();
+      startResponse('200 OK', text);
+      return [`${name} got ${body}`];
+    };
+    const ups = await threeUpstreams(app);
+    ups[0]!.kill();
+    const { url, events } = await proxyServer({ upstreams: ups.map((u) => u.url) });
+    const response = await fetch(url, { method: 'POST', body: 'order=1' });
+    expect(await response.text()).toBe('b got order=1');
+    expect(events.filter((e) => e.startsWith('proxy: retried POST'))).toHaveLength(1);
+    expect(events.some((e) => e.startsWith(`proxy: ejected ${ups[0]!.url}: ECONNREFUSED`))).toBe(true);
+  });
+});
+
 describe('proxy: health', () => {
   it('an active health check ejects a failing upstream and restores it once it answers again', async () => {
     let sick = false;

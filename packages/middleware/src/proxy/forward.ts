@@ -21,8 +21,12 @@ export class RequestBody implements AsyncIterable<Uint8Array> {
 
   constructor(private readonly input: AsyncIterable<Uint8Array>) {}
 
-  /** The attempt is over: the read in progress fails, and so does any later one. */
+  /**
+   * The attempt is over: the read in progress fails, and so does any later one. A body not yet
+   * opened stays whole for the next attempt (it never reached this one's upstream).
+   */
   abort(reason: unknown): void {
+    if (!this.opened) return;
     this.aborted ??= reason ?? new Error('aborted');
     this.pending?.(this.aborted);
   }
