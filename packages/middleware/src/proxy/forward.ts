@@ -191,6 +191,18 @@ export class Forwarding implements Dispatcher.DispatchHandler, AsyncIterable<Chu
     return Promise.resolve({ done: true, value: undefined });
   }
 
+  /**
+   * The whole body as an array, when it has all arrived already (a small response comes with
+   * its head, in one read): the server then sends it with the head in one write, the way it
+   * sends an app's array body. Undefined while more is to come.
+   */
+  takeWhole(): Chunk[] | undefined {
+    if (!this.ended || this.finished) return undefined;
+    const chunks: Chunk[] = this.queue.slice();
+    this.finish({ state: 'finished' });
+    return chunks;
+  }
+
   /** The body is done with: before its end, that cancels the upstream request. */
   close(): void {
     if (this.finished) return;

@@ -155,6 +155,11 @@ export function proxy(options: ProxyOptions): ProxyApp {
     if (status >= 500) health.failed(upstream, `answered ${status}`, false);
     else health.succeeded(upstream);
     startResponse(reason && !hasCrLfNul(reason) ? `${status} ${reason}` : statusLine(status), headers);
+    const whole = forwarding.takeWhole();
+    if (whole !== undefined) {
+      release();
+      return whole;
+    }
     forwarding.onEnd = (end: BodyEnd) => {
       release();
       if (end.state === 'error' && !client.aborted) {
