@@ -22,7 +22,7 @@ export function requestHeaders(environ: Environ, upstream: Upstream, settings: S
     if (!key.startsWith('HTTP_')) continue;
     const value = environ[key];
     if (typeof value !== 'string') continue;
-    const name = key.slice(5).toLowerCase().replaceAll('_', '-');
+    const name = headerName(key);
     if (OWN.has(name) || isHopByHop(name) || named?.has(name) === true) continue;
     if (forwarded && name === 'forwarded') continue;
     flat.push(name, value);
@@ -83,6 +83,20 @@ export function forwardedElement(address: string, host: string, scheme: string):
 
 function forwardedValue(value: string): string {
   return isToken(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+// Header names by environ key: a site sees a few dozen, converted once. Bounded, so that a
+// client sending random names cannot grow it.
+const names = new Map<string, string>();
+
+/** `HTTP_X_REQUEST_ID` → `x-request-id`. */
+function headerName(key: string): string {
+  let name = names.get(key);
+  if (name === undefined) {
+    name = key.slice(5).toLowerCase().replaceAll('_', '-');
+    if (names.size < 512) names.set(key, name);
+  }
+  return name;
 }
 
 /** The header names a `Connection` value lists, lower-cased. */

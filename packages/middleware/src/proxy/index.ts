@@ -79,13 +79,13 @@ export function proxy(options: ProxyOptions): ProxyApp {
     const target = targetOf(environ, settings.path);
     const input = hasBody(environ) ? new RequestBody(environ['tsgi.input']) : null;
     const client = environ['tsgi.signal'];
-    const tried = new Set<Upstream>();
+    const tried: Upstream[] = [];
     let failure: HTTPError | undefined;
     for (let attempt = 0; ; attempt++) {
-      const candidates = upstreams.filter((upstream) => upstream.down === undefined && !tried.has(upstream));
+      const candidates = attempt === 0 && allUp() ? upstreams : inService(tried);
       const upstream = candidates.length === 0 ? undefined : pick(candidates, environ);
       if (upstream === undefined) throw failure ?? new BadGateway('No upstream is in service');
-      tried.add(upstream);
+      tried.push(upstream);
       if (client.aborted) throw client.reason;
       const forwarding = new Forwarding(input);
       const onClientGone = () => forwarding.abort(asError(client.reason));
@@ -136,6 +136,15 @@ export function proxy(options: ProxyOptions): ProxyApp {
         throw error;
       }
     }
+  }
+
+  function allUp(): boolean {
+    for (const upstream of upstreams) if (upstream.down !== undefined) return false;
+    return true;
+  }
+
+  function inService(tried: readonly Upstream[]): Upstream[] {
+    return upstreams.filter((upstream) => upstream.down === undefined && !tried.includes(upstream));
   }
 
   /** Passes the upstream's head on and returns its body, for the server to stream. */
