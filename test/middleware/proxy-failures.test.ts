@@ -55,6 +55,26 @@ describe('proxy: an upstream dies mid-request', () => {
     never.open();
   });
 
+  it('an upstream that stalls mid-body past the body timeout: the client’s response is cut', async () => {
+    const never = gate();
+    const app: UpstreamApp = () => (_environ, startResponse) => {
+      startResponse('200 OK', text);
+      return (async function* () {
+        yield 'part one;';
+        await never.promise;
+      })();
+    };
+    const ups = await threeUpstreams(app, { allowViolations: true });
+    const { server } = await proxyServer({ upstreams: [ups[0]!.url], timeout: { body: 100 } });
+    const connection = await RawConnection.open(server.port);
+    connection.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await connection.whenClosed;
+    const parsed = parseResponse(connection.received, { closed: true });
+    expect(parsed?.response.body.toString()).toBe('part one;');
+    expect(parsed?.response.complete).toBe(false);
+    never.open();
+  });
+
   it('a POST in flight fails with 502 and is not replayed', async () => {
     const never = gate();
     const bodies: string[] = [];
@@ -125,6 +145,26 @@ describe('proxy: health', () => {
     await until(() => events.some((e) => e.startsWith(`proxy: restored ${ups[1]!.url}`)), 'b restored');
     const after = [await who(), await who(), await who()];
     expect(after).toContain('b');
+  });
+
+  it('an ejected upstream is tried again after its back-off, which doubles while it keeps failing', async () => {
+    const ups = await threeUpstreams();
+    ups[0]!.kill();
+    const { url, events } = await proxyServer({
+      upstreams: ups.map((u) => u.url),
+      passive: { backoff: 30, maxBackoff: 1000 },
+    });
+    expect((await fetch(url)).status).toBe(200); // a refused, b answers
+    await until(
+      () => events.some((e) => e.startsWith(`proxy: restored ${ups[0]!.url}: back-off over`)),
+      'a restored',
+    );
+    // a is in the rotation again: it is tried, refuses, and is ejected for twice as long
+    const ejections = () => events.filter((e) => e.startsWith(`proxy: ejected ${ups[0]!.url}`));
+    for (let i = 0; i < 6 && ejections().length < 2; i++) expect((await fetch(url)).status).toBe(200);
+    expect(ejections()).toHaveLength(2);
+    expect(ejections()[0]).toMatch(/back in 30 ms/);
+    expect(ejections()[1]).toMatch(/back in 60 ms/);
   });
 
   it('close() stops the probes', async () => {
