@@ -64,7 +64,7 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
  * @example
  * const api = proxy({ upstreams: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'],
  *   strategy: 'least-connections', healthCheck: { path: '/health', interval: 2000 } });
- * serve(urlMap({ '/api': api, '/': site }));   // later: await api.close();
+ * serve(router().mount('/api', api).get('/', home));   // on shutdown: await api.close();
  */
 export function proxy(options: ProxyOptions): ProxyApp {
   const settings = settingsOf(options);
