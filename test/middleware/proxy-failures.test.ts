@@ -260,6 +260,9 @@ describe('proxy: the client goes away', () => {
     });
     expect(signal.aborted).toBe(true);
     expect(events.some((e) => e.includes('ejected') || e.includes('retried'))).toBe(false);
+    // a client leaving is no failure of the proxy: nothing logged as one
+    await until(() => server.environs.length === 1, 'the request to be seen');
+    expect(server.logs.filter((line) => line.includes('error before the response started'))).toEqual([]);
     never.open();
   });
 });

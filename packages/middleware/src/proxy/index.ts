@@ -4,7 +4,7 @@ import {
   type Body,
   type Environ,
   GatewayTimeout,
-  type HTTPError,
+  HTTPError,
   isHTTPError,
   rawPathInfo,
   rawScriptName,
@@ -86,7 +86,7 @@ export function proxy(options: ProxyOptions): ProxyApp {
       const upstream = candidates.length === 0 ? undefined : pick(candidates, environ);
       if (upstream === undefined) throw failure ?? new BadGateway('No upstream is in service');
       tried.push(upstream);
-      if (client.aborted) throw client.reason;
+      if (client.aborted) throw clientGone(client.reason);
       const forwarding = new Forwarding(input);
       const onClientGone = () => forwarding.abort(asError(client.reason));
       client.addEventListener('abort', onClientGone, { once: true });
@@ -114,7 +114,7 @@ export function proxy(options: ProxyOptions): ProxyApp {
       } catch (error) {
         release();
         forwarding.abort(asError(error));
-        if (client.aborted) throw error; // nobody left to answer
+        if (client.aborted) throw clientGone(error);
         if (input?.failure !== undefined) throw input.failure; // the client's side failed, not the upstream
         const code = codeOf(error);
         const reason = `${code || 'error'}: ${error instanceof Error ? error.message : String(error)}`;
@@ -210,6 +210,14 @@ function retryable(code: string, method: string, input: RequestBody | null): boo
   if (NEVER_REACHED.has(code)) return true;
   // an idempotent request that got no response byte; a slow upstream is not asked twice
   return IDEMPOTENT.has(method) && code !== 'UND_ERR_HEADERS_TIMEOUT';
+}
+
+/**
+ * What the proxy throws when its client left before the head came: nginx's 499, which the
+ * server renders to nobody and, being below 500, does not log as a failure of the app.
+ */
+function clientGone(cause: unknown): HTTPError {
+  return new HTTPError(499, 'The client closed the request', { cause });
 }
 
 function asError(reason: unknown): Error {
