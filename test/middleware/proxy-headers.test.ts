@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { forwardedElement } from '@tsgi/middleware/proxy';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { rawRequest } from '../helpers/raw.js';
+import { RawConnection, rawRequest } from '../helpers/raw.js';
 import { stopAll } from '../helpers/server.js';
 import { closeProxies, echoHeaders, proxyServer, type UpstreamApp, upstream } from './proxy-helpers.js';
 
@@ -120,6 +120,23 @@ describe('proxy: message framing passed through', () => {
     expect(up.hits[0]?.REQUEST_METHOD).toBe('HEAD');
     const cached = await rawRequest(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: "v1"\r\n\r\n');
     expect([cached.status, cached.header('etag'), cached.body.length]).toEqual([304, '"v1"', 0]);
+  });
+
+  it('answers Expect: 100-continue once it forwards the body, and does not pass Expect on', async () => {
+    const app: UpstreamApp = () => async (environ, startResponse) => {
+      let body = '';
+      for await (const chunk of environ['tsgi.input']) body += Buffer.from(chunk).toString();
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`${environ.HTTP_EXPECT ?? 'no expect'}:${body}`];
+    };
+    const up = await upstream('a', app);
+    const { server } = await proxyServer({ upstreams: [up.url] });
+    const connection = await RawConnection.open(server.port);
+    connection.write('PUT /f HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+    await connection.waitForText('HTTP/1.1 100 Continue\r\n\r\n');
+    connection.write('hello');
+    await connection.waitForText('no expect:hello');
+    connection.destroy();
   });
 
   it('streams a chunked request body (no Content-Length) to the upstream', async () => {
