@@ -22,8 +22,11 @@ function stack(deadline, done) {
   try {
     const session = new inspector.Session();
     session.connectToMainThread();
+    const urls = new Map();
+    session.on('Debugger.scriptParsed', ({ params }) => urls.set(params.scriptId, params.url));
     session.on('Debugger.paused', ({ params }) => finish(params.callFrames.slice(0, 20).map((f) =>
-      (f.functionName || '<anonymous>') + ' (' + f.url + ':' + (f.location.lineNumber + 1) + ':' + (f.location.columnNumber + 1) + ')')));
+      (f.functionName || '<anonymous>') + ' (' + (urls.get(f.location.scriptId) || f.url || '?') + ':' +
+      (f.location.lineNumber + 1) + ':' + (f.location.columnNumber + 1) + ')')));
     session.post('Debugger.enable', () => session.post('Debugger.pause'));
   } catch { finish(undefined); }
 }

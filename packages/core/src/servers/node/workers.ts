@@ -162,6 +162,10 @@ class Supervisor {
     return [...this.slots.values()].filter((slot) => slot.state !== 'stopping');
   }
 
+  private anyReady(): boolean {
+    return [...this.slots.values()].some((slot) => slot.state === 'ready');
+  }
+
   private fill(): void {
     if (this.closing !== undefined) return;
     for (let n = this.active().length; n < this.wanted; n++) this.fork();
@@ -240,7 +244,8 @@ class Supervisor {
       this.failures++;
       const why = slot.fatal ? `: ${slot.fatal}` : '';
       this.log(`tsgi: worker ${pid} ${how} before it listened${why}`);
-      if (this.failures >= (this.options.crashLimit ?? 5)) {
+      // while others serve (a rolling restart onto broken code, say), there is no loop to break
+      if (this.failures >= (this.options.crashLimit ?? 5) && !this.anyReady()) {
         this.giveUp(`workers exited before listening ${this.failures} times in a row${why}; giving up`);
         return;
       }
