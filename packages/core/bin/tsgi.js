@@ -13,8 +13,8 @@ const fromSource = /tsgi-source/.test(flags) || !existsSync(built);
 let cli;
 if (fromSource) {
   try {
-    const tsx = await import('tsx/esm/api');
-    tsx.register();
+    (await import('tsx/esm/api')).register();
+    (await import('tsx/cjs/api')).register();
   } catch {
     process.stderr.write(
       'tsgi: @tsgi/core is not built and tsx is missing: run npm run build, or npm install tsx\n',

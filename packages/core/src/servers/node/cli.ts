@@ -57,7 +57,11 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(SERVE_HELP);
     return;
   }
-  parseReference(parsed.app); // a bad #export is a usage error in the master too, before any fork
+  try {
+    parseReference(parsed.app); // a bad #export is a usage error, found in the master before any fork
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   await serveCommand(parsed);
 }
 
@@ -86,11 +90,18 @@ async function serveCommand(command: ServeCommand): Promise<void> {
   const supervised =
     command.workers !== undefined || command.reload || command.maxRequests > 0 || command.timeout > 0;
   if (!supervised) {
-    const app = await loadApp(command.app, process.cwd());
-    const handle = await serve(app, { ...options, announce: true });
-    const stop = () => void handle.close().then(() => process.exit(0));
+    // handled from the start: a signal while the app loads or binds also stops cleanly
+    const stop = () => process.exit(0);
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    const app = await loadApp(command.app, process.cwd());
+    const handle = await serve(app, options);
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    const close = () => void handle.close().then(() => process.exit(0));
+    process.once('SIGTERM', close);
+    process.once('SIGINT', close);
+    console.log(`Serving on ${handle.url}`);
     return;
   }
   let primary: Awaited<ReturnType<typeof startCluster>>;

@@ -40,6 +40,9 @@ async function loadTsx(file: string): Promise<void> {
     throw new LoadError(`${file} is TypeScript, which needs tsx: npm install --save-dev tsx`);
   }
   api.register();
+  // and for require(): a .ts file outside a "type": "module" package is CommonJS to node
+  const cjs = (await import('tsx/cjs/api')) as { register(): unknown };
+  cjs.register();
   flags[TSX_LOADED] = true;
 }
 
@@ -53,7 +56,7 @@ export async function loadApp(reference: string, cwd: string): Promise<App> {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new LoadError(`no such file: ${file}`);
   if (TYPESCRIPT.has(extname(path))) await loadTsx(file);
-  const module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const module = namespace((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   if (!(exportName in module)) {
     const names = Object.keys(module);
     const has = names.length > 0 ? `it exports ${names.join(', ')}` : 'it exports nothing';
@@ -66,6 +69,19 @@ export async function loadApp(reference: string, cwd: string): Promise<App> {
   const problem = notAnApp(value);
   if (problem !== undefined) throw new LoadError(`${what} is ${problem}`);
   return value as App;
+}
+
+/**
+ * The exports of a module: for a `.ts` file that node ran as CommonJS (outside a
+ * `"type": "module"` package), tsx's `exports` object, which import() hands over as `default`.
+ */
+function namespace(module: Record<string, unknown>): Record<string, unknown> {
+  const inner = module.default as Record<string, unknown> | undefined;
+  if (typeof inner === 'object' && inner !== null && inner.__esModule === true) {
+    const { __esModule: _, ...exports } = inner;
+    return exports;
+  }
+  return module;
 }
 
 /** What a value is instead of an app, or undefined when it is one (a function of two arguments). */

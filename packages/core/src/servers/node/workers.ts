@@ -26,6 +26,14 @@ export interface ClusterOptions {
   crashLimit?: number;
   /** Milliseconds a stopping worker gets before it is killed. Default 30 s. */
   shutdownTimeout?: number;
+  /**
+   * Who spreads connections over the workers. `round-robin` (node's default, but on Windows):
+   * the primary accepts each connection and hands it to the next worker, an even spread for a
+   * small cost in the primary. `os`: the workers accept on the shared socket themselves, so the
+   * primary does nothing per connection, but the kernel's spread can be very uneven.
+   * Default `round-robin`; set before the first fork of the process.
+   */
+  scheduling?: 'round-robin' | 'os';
   /** Handle SIGTERM, SIGINT (graceful stop), SIGHUP (rolling restart), SIGTTIN/SIGTTOU (one worker more/less). Default true. */
   signals?: boolean;
   /** Where the primary logs (one line each). Default: standard error. */
@@ -121,6 +129,9 @@ class Supervisor {
     this.timeout = options.timeout ?? 0;
     this.heartbeat =
       options.heartbeat ?? (this.timeout > 0 ? Math.min(1000, Math.max(10, this.timeout / 4)) : 1000);
+    if (options.scheduling !== undefined) {
+      cluster.schedulingPolicy = options.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+    }
     cluster.setupPrimary({
       ...target,
       // fd 4: where a worker's watchdog writes what it saw when its event loop blocked
