@@ -73,8 +73,11 @@ export async function serve(
   if ('workers' in options && options.workers !== undefined) {
     const settings = workerSettings();
     if (settings === undefined) {
-      if (!cluster.isPrimary)
-        throw new Error('serve: workers are started by the primary; this is a cluster worker');
+      if (!cluster.isPrimary) {
+        throw new Error(
+          'serve: { workers } in a node:cluster worker that tsgi did not fork (another process manager forks it): drop the option and let that manager run the processes',
+        );
+      }
       const primary = await startCluster(options, options.tls ? 'https' : 'http');
       announce(options.announce, `Serving on ${primary.url} with ${options.workers} workers`);
       return primary;

@@ -4,7 +4,8 @@ import type { ServerHandle } from './serve.js';
 import { Watchdog } from './watchdog.js';
 
 function tell(message: WorkerMessage): void {
-  process.send?.(message);
+  // the primary may be gone (it was killed): the 'disconnect' handler stops this worker
+  if (process.connected) process.send?.(message);
 }
 
 /**

@@ -393,6 +393,7 @@ class Supervisor {
   private giveUp(message: string): void {
     this.log(`tsgi: ${message}`);
     this.exitCode = 1;
+    process.exitCode = 1;
     if (!this.everReady) this.serving.reject(new Error(message));
     void this.close();
   }
