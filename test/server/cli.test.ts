@@ -4,8 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseServe, UsageError } from '../../packages/core/src/servers/node/cli-options.js';
+import { loadApp, parseReference } from '../../packages/core/src/servers/node/load-app.js';
 import { httpRequest } from '../helpers/http.js';
-import { FIXTURES, runCli, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+import { BIN, FIXTURES, runCli, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
 
@@ -50,82 +52,113 @@ describe('tsgi --help', () => {
   });
 });
 
-describe('bad arguments: one line naming the problem, exit 2', () => {
+// The parsing and loading rules, in process (a process per case would make this file slow);
+// the spawned tests below check what the command makes of them: one line, the exit code.
+describe('bad arguments: a UsageError naming the problem', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['frobnicate'], /^tsgi: unknown command "frobnicate"$/],
-    [['serve'], /^tsgi: tsgi serve needs the app/],
-    [['serve', app('plain.mjs'), '--bogus'], /^tsgi: Unknown option '--bogus'$/],
-    [
-      ['serve', app('plain.mjs'), '--workers', '0'],
-      /^tsgi: --workers must be a whole number of at least 1, not "0"$/,
-    ],
-    [['serve', app('plain.mjs'), '--port', 'http'], /^tsgi: --port must be a whole number/],
-    [['serve', app('plain.mjs'), '--port', '70000'], /^tsgi: --port must be at most 65535/],
-    [['serve', app('plain.mjs'), '--timeout', '-1'], /^tsgi: /],
-    [['serve', app('plain.mjs'), '--timeout', 'soon'], /^tsgi: --timeout must be a number of seconds/],
-    [['serve', app('plain.mjs'), '--tls-key', 'k.pem'], /^tsgi: --tls-key and --tls-cert go together$/],
-    [
-      ['serve', app('plain.mjs'), '--tls-key', 'nope.pem', '--tls-cert', 'nope.pem'],
-      /^tsgi: --tls-key nope.pem: ENOENT$/,
-    ],
-    [
-      ['serve', app('plain.mjs'), '--access-log-format', 'xml'],
-      /^tsgi: --access-log-format must be one of common, combined, json/,
-    ],
-    [['serve', `${app('plain.mjs')}#not-a-name`], /^tsgi: "not-a-name" after # is not an export name$/],
-    [['serve', app('a.mjs'), app('b.mjs')], /^tsgi: one app only/],
+    [[], /^tsgi serve needs the app/],
+    [['app.mjs', '--bogus'], /^Unknown option '--bogus'$/],
+    [['app.mjs', '--workers', '0'], /^--workers must be a whole number of at least 1, not "0"$/],
+    [['app.mjs', '--workers', '1.5'], /^--workers must be a whole number/],
+    [['app.mjs', '--port', 'http'], /^--port must be a whole number/],
+    [['app.mjs', '--port', '70000'], /^--port must be at most 65535/],
+    [['app.mjs', '--timeout', '0'], /^--timeout must be a number of seconds above 0/],
+    [['app.mjs', '--timeout', 'soon'], /^--timeout must be a number of seconds/],
+    [['app.mjs', '--max-requests=-3'], /^--max-requests must be a whole number/],
+    [['app.mjs', '--tls-key', 'k.pem'], /^--tls-key and --tls-cert go together$/],
+    [['app.mjs', '--tls-key', 'nope.pem', '--tls-cert', 'nope.pem'], /^--tls-key nope.pem: ENOENT$/],
+    [['app.mjs', '--access-log-format', 'xml'], /^--access-log-format must be one of common, combined, json/],
+    [['a.mjs', 'b.mjs'], /^one app only/],
   ];
   for (const [args, message] of cases) {
-    it(args.slice(1).join(' ').replaceAll(FIXTURES, '') || args.join(' '), async () => {
-      const { code, stderr } = await runCli(args);
-      expect(code).toBe(2);
-      expect(stderr.split('\n')[0]).toMatch(message);
+    it(args.join(' ') || '(no app)', () => {
+      expect(() => parseServe(args, {})).toThrow(UsageError);
+      expect(() => parseServe(args, {})).toThrow(message);
     });
   }
 
-  it('a bad $PORT is named as such', async () => {
-    const { code, stderr } = await runCli(['serve', app('plain.mjs')], { PORT: 'eighty' });
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/^tsgi: --port \(from \$PORT\) must be a whole number/);
+  it('a bad $PORT is named as such; $PORT and $HOST are the defaults, flags win', () => {
+    expect(() => parseServe(['app.mjs'], { PORT: 'eighty' })).toThrow(
+      /^--port \(from \$PORT\) must be a whole number/,
+    );
+    expect(parseServe(['app.mjs'], { PORT: '9000', HOST: '0.0.0.0' })).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+    });
+    expect(parseServe(['app.mjs', '--port', '1'], { PORT: '9000' })).toMatchObject({ port: 1 });
+    expect(parseServe(['app.mjs'], {})).toMatchObject({ port: 8000, host: '127.0.0.1', workers: undefined });
+  });
+
+  it('--dev implies --reload; --access-log-format implies --access-log; --timeout is in seconds', () => {
+    expect(parseServe(['app.mjs', '--dev'], {})).toMatchObject({ dev: true, reload: true });
+    expect(parseServe(['app.mjs', '--access-log'], {})).toMatchObject({ accessLog: 'common' });
+    expect(parseServe(['app.mjs', '--access-log-format', 'json'], {})).toMatchObject({ accessLog: 'json' });
+    expect(parseServe(['app.mjs', '--timeout', '1.5'], {})).toMatchObject({ timeout: 1500 });
   });
 });
 
-describe('an app that fails to load: one line naming the problem, exit 1', () => {
+describe('an app that fails to load: a LoadError naming the problem', () => {
+  // vitest compiles .ts itself: keep loadApp from registering tsx in the test runner
+  (globalThis as Record<symbol, unknown>)[Symbol.for('tsgi.tsx-loaded')] = true;
+  const load = (reference: string) => loadApp(reference, FIXTURES);
+
   it('a missing file', async () => {
-    const { code, stderr } = await runCli(['serve', 'no/such/app.ts']);
-    expect(code).toBe(1);
-    expect(stderr).toBe('tsgi: cannot load the app: no such file: no/such/app.ts\n');
+    await expect(load('no/such/app.ts')).rejects.toThrow(/^no such file: no\/such\/app\.ts$/);
+  });
+
+  it('a bad name after #', () => {
+    expect(() => parseReference('app.ts#not-a-name')).toThrow(/^"not-a-name" after # is not an export name$/);
   });
 
   it('a missing export lists the ones there are', async () => {
-    const { code, stderr } = await runCli(['serve', `${app('apps.ts')}#nope`]);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/has no export "nope"; it exports config, default, named, tools\n$/);
-  });
-
-  it('an export that is not an app names what it found', async () => {
-    const { code, stderr } = await runCli(['serve', `${app('apps.ts')}#config`]);
-    expect(code).toBe(1);
-    expect(stderr.split('\n')[0]).toMatch(
-      /apps\.ts#config is an object \(Object with port, name\), not an app/,
+    await expect(load('apps.ts#nope')).rejects.toThrow(
+      /^apps\.ts has no export "nope"; it exports config, default, named, tools$/,
     );
   });
 
-  it('a file without a default export', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsgi-cli-'));
-    writeFileSync(join(dir, 'only-named.mjs'), 'export const api = () => [];\n');
-    const { code, stderr } = await runCli(['serve', join(dir, 'only-named.mjs')]);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/has no default export; it exports api\n$/);
+  it('an export that is not an app names what it found', async () => {
+    await expect(load('apps.ts#config')).rejects.toThrow(
+      /^apps\.ts#config is an object \(Object with port, name\), not an app/,
+    );
   });
 
-  it('a class, a number: each named', async () => {
+  it('no default export; a class; a number; a fetch-style object', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsgi-cli-'));
-    writeFileSync(join(dir, 'shapes.mjs'), 'export class Greeter {}\nexport const answer = 42;\n');
-    const asClass = await runCli(['serve', `${join(dir, 'shapes.mjs')}#Greeter`]);
-    expect(asClass.stderr).toMatch(/is a class \(Greeter\), not an app: export fromClass\(Greeter\)/);
-    const asNumber = await runCli(['serve', `${join(dir, 'shapes.mjs')}#answer`]);
-    expect(asNumber.stderr).toMatch(/is a number, not an app/);
+    writeFileSync(
+      join(dir, 'shapes.mjs'),
+      'export class Greeter {}\nexport const answer = 42;\nexport const hono = { fetch() {} };\n',
+    );
+    const file = join(dir, 'shapes.mjs');
+    await expect(loadApp(file, dir)).rejects.toThrow(
+      /has no default export; it exports Greeter, answer, hono$/,
+    );
+    await expect(loadApp(`${file}#Greeter`, dir)).rejects.toThrow(
+      /is a class \(Greeter\), not an app: export fromClass\(Greeter\)/,
+    );
+    await expect(loadApp(`${file}#answer`, dir)).rejects.toThrow(/is a number, not an app/);
+    await expect(loadApp(`${file}#hono`, dir)).rejects.toThrow(/export fromFetch\(app\.fetch\)/);
+  });
+});
+
+describe('errors from the command: one line, non-zero exit', () => {
+  it('a bad argument: exit 2 and a pointer to --help', async () => {
+    const { code, stderr } = await runCli(['serve', app('plain.mjs'), '--workers', '0']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('tsgi: --workers must be a whole number of at least 1, not "0"\nSee tsgi --help.\n');
+  });
+
+  it('an unknown command: exit 2', async () => {
+    const { code, stderr } = await runCli(['frobnicate']);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe('tsgi: unknown command "frobnicate"');
+  });
+
+  it('an app that is not one: exit 1, one line', async () => {
+    const { code, stderr } = await runCli(['serve', `${app('apps.ts')}#config`]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^tsgi: cannot load the app: .*apps\.ts#config is an object \(Object with port, name\), not an app.*\n$/,
+    );
   });
 
   it('a module that throws on import: the first line names the error', async () => {
@@ -171,11 +204,6 @@ describe('tsgi serve', () => {
 
   it('honours PORT and HOST', async () => {
     const port = await freePort();
-    const cli = await serveCli([app('plain.mjs')].concat([]), { PORT: String(port), HOST: '127.0.0.1' });
-    // --port 0 from serveCli wins over $PORT: a flag beats the environment
-    expect(cli.url).not.toBe(`http://127.0.0.1:${port}`);
-    const { start } = await import('../helpers/tsgi-process.js');
-    const { BIN } = await import('../helpers/tsgi-process.js');
     const fromEnv = start([BIN, 'serve', app('plain.mjs')], { PORT: String(port), HOST: '127.0.0.1' });
     await fromEnv.waitFor(new RegExp(`Serving on http://127\\.0\\.0\\.1:${port}`));
     expect((await httpRequest(`http://127.0.0.1:${port}/env`)).text).toBe('js /env\n');

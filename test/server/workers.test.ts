@@ -1,82 +1,14 @@
 // Multi-process serving: `tsgi serve --workers N` and `serve(app, { workers })` on node:cluster.
 // Every client request opens a new connection (httpRequest uses no agent), as a load balancer's
 // health checks and most benchmarks do; a failed request is counted, never retried.
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
+import { distinctPids, pidOf, steadyLoad } from '../helpers/load.js';
 import { FIXTURES, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
 
 const TOOLS = `${FIXTURES}apps.ts#tools`;
-
-async function pidOf(url: string): Promise<number> {
-  const response = await httpRequest(url);
-  expect(response.status).toBe(200);
-  return (JSON.parse(response.text) as { pid: number }).pid;
-}
-
-/** Requests until `count` distinct workers answered (for up to 8 s: a new worker takes a moment to listen). */
-async function distinctPids(url: string, count: number): Promise<Set<number>> {
-  const pids = new Set<number>();
-  const until = Date.now() + 8000;
-  while (pids.size < count && Date.now() < until) {
-    pids.add(await pidOf(url));
-    if (pids.size < count) await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return pids;
-}
-
-/**
- * GET on a new connection, given up after 3 s. With round-robin scheduling the primary holds a
- * connection until the worker it handed it to accepts it: one handed to a worker that dies at
- * that moment is never answered nor closed (node:cluster's, not ours), so a client needs a timeout.
- */
-function get(url: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: 3000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () =>
-        res.complete ? resolve({ status: res.statusCode ?? 0, text }) : reject(new Error('incomplete')),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Requests from `concurrency` clients until `stop()`: how many succeeded and failed, and the pids seen. */
-function steadyLoad(url: string, concurrency = 2) {
-  let running = true;
-  const result = { ok: 0, failed: 0, errors: [] as string[], pids: new Set<number>() };
-  const client = async () => {
-    while (running) {
-      try {
-        const response = await get(`${url}/load`);
-        if (response.status !== 200) throw new Error(`status ${response.status}`);
-        result.pids.add((JSON.parse(response.text) as { pid: number }).pid);
-        result.ok++;
-      } catch (error) {
-        result.failed++;
-        result.errors.push((error as Error).message);
-      }
-    }
-  };
-  const clients = Array.from({ length: concurrency }, client);
-  return {
-    result,
-    stop: async () => {
-      running = false;
-      await Promise.all(clients);
-      return result;
-    },
-  };
-}
 
 describe('tsgi serve --workers', () => {
   it('runs two workers on one port, each answering, with tsgi.multiprocess', async () => {
@@ -106,33 +38,6 @@ describe('tsgi serve --workers', () => {
     expect(result.failed).toBeLessThanOrEqual(2);
   });
 
-  it('SIGTERM: a long response in flight completes, then the master exits 0', async () => {
-    const cli = await serveCli([TOOLS, '--workers', '2', '--graceful-timeout', '5']);
-    const slow = httpRequest(`${cli.url}/slow?ms=700`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    cli.child.kill('SIGTERM');
-    const response = await slow;
-    expect(response.status).toBe(200);
-    expect(await cli.exited).toBe(0);
-    await expect(httpRequest(cli.url)).rejects.toThrow(/ECONNREFUSED/);
-  });
-
-  it('SIGHUP under steady load: zero failed requests, every worker replaced', async () => {
-    const cli = await serveCli([TOOLS, '--workers', '2']);
-    const before = await distinctPids(cli.url, 2);
-    const load = steadyLoad(cli.url, 3);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    cli.child.kill('SIGHUP');
-    await cli.waitFor(/rolling restart done/, 15_000);
-    const okAtDone = load.result.ok;
-    const after = await distinctPids(cli.url, 2);
-    const result = await load.stop();
-    expect(result.errors).toEqual([]);
-    expect(result.ok).toBeGreaterThan(okAtDone);
-    expect(after.size).toBe(2);
-    for (const pid of after) expect(before.has(pid)).toBe(false);
-  });
-
   it('replaces a worker whose event loop is blocked, logging the request and its stack', async () => {
     const cli = await serveCli([TOOLS, '--workers', '2', '--timeout', '0.3']);
     await distinctPids(cli.url, 2);
@@ -160,32 +65,6 @@ describe('tsgi serve --workers', () => {
     expect(cli.stderr.trim().split('\n').at(-1)).toBe(
       'tsgi: workers exited before listening 5 times in a row: broken on purpose; giving up',
     );
-  });
-
-  it('SIGTTIN adds a worker, SIGTTOU removes one', async () => {
-    const cli = await serveCli([TOOLS, '--workers', '1']);
-    cli.child.kill('SIGTTIN');
-    await cli.waitFor(/SIGTTIN: 2 workers/);
-    expect((await distinctPids(cli.url, 2)).size).toBe(2);
-    cli.child.kill('SIGTTOU');
-    await cli.waitFor(/SIGTTOU: 1 workers/);
-  });
-
-  it('--max-requests recycles workers gracefully: no request fails', async () => {
-    const cli = await serveCli([
-      TOOLS,
-      '--workers',
-      '2',
-      '--max-requests',
-      '5',
-      '--max-requests-jitter',
-      '0',
-    ]);
-    const load = steadyLoad(cli.url, 2);
-    await cli.waitFor(/reached its max requests; replacing it[\s\S]*reached its max requests/, 15_000);
-    const result = await load.stop();
-    expect(result.errors).toEqual([]);
-    expect(result.pids.size).toBeGreaterThan(2);
   });
 });
 

@@ -58,7 +58,7 @@ export async function loadApp(reference: string, cwd: string): Promise<App> {
   if (TYPESCRIPT.has(extname(path))) await loadTsx(file);
   const module = namespace((await import(pathToFileURL(path).href)) as Record<string, unknown>);
   if (!(exportName in module)) {
-    const names = Object.keys(module);
+    const names = Object.keys(module).sort();
     const has = names.length > 0 ? `it exports ${names.join(', ')}` : 'it exports nothing';
     throw new LoadError(
       `${file} has no ${exportName === 'default' ? 'default export' : `export "${exportName}"`}; ${has}`,

@@ -20,9 +20,11 @@ export type WorkerMessage =
   | { readonly tsgi: 'ready'; readonly host: string; readonly port: number }
   | { readonly tsgi: 'beat' }
   | { readonly tsgi: 'recycle'; readonly requests: number }
-  | { readonly tsgi: 'fatal'; readonly message: string };
+  | { readonly tsgi: 'fatal'; readonly message: string }
+  /** The worker's server closed; it waits for `exit` (see worker.ts). */
+  | { readonly tsgi: 'closed' };
 
-export type PrimaryMessage = { readonly tsgi: 'stop' };
+export type PrimaryMessage = { readonly tsgi: 'stop' } | { readonly tsgi: 'exit' };
 
 /** What the watchdog saw when the event loop stayed blocked, one JSON line on the report fd. */
 export interface BlockedReport {
@@ -38,7 +40,7 @@ export interface BlockedReport {
 export function workerMessage(message: unknown): WorkerMessage | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const kind = (message as { tsgi?: unknown }).tsgi;
-  return kind === 'ready' || kind === 'beat' || kind === 'recycle' || kind === 'fatal'
+  return kind === 'ready' || kind === 'beat' || kind === 'recycle' || kind === 'fatal' || kind === 'closed'
     ? (message as WorkerMessage)
     : undefined;
 }

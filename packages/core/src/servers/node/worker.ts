@@ -41,13 +41,11 @@ export function runWorker(handle: ServerHandle, settings: WorkerSettings): void 
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    handle.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    handle.close().then(leave, () => process.exit(1));
   };
   process.on('message', (message: PrimaryMessage) => {
     if (message?.tsgi === 'stop') stop();
+    else if (message?.tsgi === 'exit') process.exit(0);
   });
   process.on('disconnect', stop);
   process.on('SIGTERM', stop);
@@ -55,6 +53,19 @@ export function runWorker(handle: ServerHandle, settings: WorkerSettings): void 
   // SIGHUP, SIGTTIN and SIGTTOU are the primary's: a terminal's hangup must not kill workers
   for (const signal of ['SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) process.on(signal, () => {});
   tell({ tsgi: 'ready', host: handle.host, port: handle.port });
+}
+
+/**
+ * Exits once the primary has seen this worker's server close. With round-robin scheduling the
+ * primary hands each connection over IPC and holds it until the worker answers: one handed over
+ * just as the worker exits would be held, unanswered, forever. The server's close reached the
+ * primary before `closed` (one ordered channel), so when its `exit` comes back every hand-over
+ * sent before has arrived here, and was declined, which makes the primary pass it to another.
+ */
+function leave(): void {
+  if (!process.connected) process.exit(0);
+  tell({ tsgi: 'closed' });
+  setTimeout(() => process.exit(0), 2000).unref();
 }
 
 /** Tells the primary why this worker cannot start (it then backs off, or gives up). */

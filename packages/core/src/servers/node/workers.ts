@@ -234,6 +234,9 @@ class Supervisor {
         this.everReady = true;
         this.serving.resolve();
       }
+    } else if (message.tsgi === 'closed') {
+      // see leave() in worker.ts: every connection handed over before this was answered
+      if (slot.worker.isConnected()) slot.worker.send({ tsgi: 'exit' });
     } else if (message.tsgi === 'fatal') {
       slot.fatal = message.message;
     } else if (message.tsgi === 'recycle') {

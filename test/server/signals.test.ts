@@ -1,0 +1,67 @@
+// The master's signals and recycling: SIGTERM, SIGHUP, SIGTTIN/SIGTTOU, --max-requests (a file of
+// its own so that it runs beside workers.test.ts).
+// Every client request opens a new connection (httpRequest uses no agent), as a load balancer's
+// health checks and most benchmarks do; a failed request is counted, never retried.
+import { afterEach, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http.js';
+import { distinctPids, steadyLoad } from '../helpers/load.js';
+import { FIXTURES, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+
+afterEach(stopProcesses);
+
+const TOOLS = `${FIXTURES}apps.ts#tools`;
+
+describe('tsgi serve --workers: signals and recycling', () => {
+  it('SIGTERM: a long response in flight completes, then the master exits 0', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '2', '--graceful-timeout', '5']);
+    const slow = httpRequest(`${cli.url}/slow?ms=700`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    cli.child.kill('SIGTERM');
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(await cli.exited).toBe(0);
+    await expect(httpRequest(cli.url)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('SIGHUP under steady load: zero failed requests, every worker replaced', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '2']);
+    const before = await distinctPids(cli.url, 2);
+    const load = steadyLoad(cli.url, 3);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/rolling restart done/, 15_000);
+    const okAtDone = load.result.ok;
+    const after = await distinctPids(cli.url, 2);
+    const result = await load.stop();
+    expect(result.errors).toEqual([]);
+    expect(result.ok).toBeGreaterThan(okAtDone);
+    expect(after.size).toBe(2);
+    for (const pid of after) expect(before.has(pid)).toBe(false);
+  });
+
+  it('SIGTTIN adds a worker, SIGTTOU removes one', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '1']);
+    cli.child.kill('SIGTTIN');
+    await cli.waitFor(/SIGTTIN: 2 workers/);
+    expect((await distinctPids(cli.url, 2)).size).toBe(2);
+    cli.child.kill('SIGTTOU');
+    await cli.waitFor(/SIGTTOU: 1 workers/);
+  });
+
+  it('--max-requests recycles workers gracefully: no request fails', async () => {
+    const cli = await serveCli([
+      TOOLS,
+      '--workers',
+      '2',
+      '--max-requests',
+      '5',
+      '--max-requests-jitter',
+      '0',
+    ]);
+    const load = steadyLoad(cli.url, 2);
+    await cli.waitFor(/reached its max requests; replacing it[\s\S]*reached its max requests/, 15_000);
+    const result = await load.stop();
+    expect(result.errors).toEqual([]);
+    expect(result.pids.size).toBeGreaterThan(2);
+  });
+});
