@@ -22,9 +22,10 @@ export async function distinctPids(url: string, count: number): Promise<Set<numb
 }
 
 /**
- * GET on a new connection, given up after 4 s (long enough for a loaded machine). With round-robin scheduling the primary holds a
- * connection until the worker it handed it to accepts it: one handed to a worker that dies at
- * that moment is never answered nor closed (node:cluster's, not ours), so a client needs a timeout.
+ * GET on a new connection, given up after 4 s (long enough on a loaded machine). With
+ * round-robin scheduling the primary holds a connection until the worker it handed it to
+ * accepts it: one handed to a worker that dies at that moment is never answered nor closed
+ * (node:cluster's, not ours), so a client needs a timeout.
  */
 export function get(url: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
