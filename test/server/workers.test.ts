@@ -80,4 +80,11 @@ describe('serve(app, { workers })', () => {
     expect(await script.exited).toBe(0); // nothing left holding the primary open
     await expect(httpRequest(url as string)).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  it('kills a worker that never listens, and rejects once they keep failing', async () => {
+    const script = start(['--conditions=tsgi-source', '--import', 'tsx', `${FIXTURES}stuck-script.ts`]);
+    expect(await script.exited).toBe(1);
+    expect(script.stderr).toMatch(/worker \d+ was killed after 300 ms before it listened/);
+    expect(script.stdout).toBe('rejected: workers exited before listening 2 times in a row; giving up\n');
+  });
 });

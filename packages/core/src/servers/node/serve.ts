@@ -45,9 +45,9 @@ export interface ServerHandle {
   /** The bound address and port. */
   readonly host: string;
   readonly port: number;
-  /** `http://host:port`. */
+  /** `http://host:port` (`https://` with `tls`). */
   readonly url: string;
-  /** The underlying node:http server. */
+  /** The underlying node:http (or node:https) server. */
   readonly server: Server;
   /** Stops accepting, lets requests in flight finish (up to `closeTimeout`), then resolves. */
   close(): Promise<void>;

@@ -16,6 +16,8 @@ export interface ClusterOptions {
    * request it was serving (and its JavaScript stack) and replaces it. 0 for never. Default 0.
    */
   timeout?: number;
+  /** Milliseconds a new worker has to listen before it is killed (a start-up failure). Default 60 s. */
+  bootTimeout?: number;
   /** Milliseconds between a worker's heartbeats. Default a quarter of `timeout`, at most 1 s. */
   heartbeat?: number;
   /** First delay before respawning a crashed worker, doubled for each start-up crash in a row. Default 100 ms. */
@@ -69,6 +71,7 @@ type State = 'starting' | 'ready' | 'stopping';
 interface Slot {
   readonly worker: Worker;
   state: State;
+  readonly forkedAt: number;
   lastBeat: number;
   fatal?: string;
   killed?: string;
@@ -194,6 +197,7 @@ class Supervisor {
     const slot: Slot = {
       worker,
       state: 'starting',
+      forkedAt: Date.now(),
       lastBeat: Date.now(),
       exited: new Promise((resolve) => {
         exited = resolve;
@@ -360,10 +364,16 @@ class Supervisor {
   }
 
   private checkBeats(): void {
+    const now = Date.now();
+    const boot = this.options.bootTimeout ?? 60_000;
+    for (const slot of this.slots.values()) {
+      if (slot.state === 'starting' && slot.killed === undefined && now - slot.forkedAt > boot) {
+        this.kill(slot, `was killed after ${boot} ms`);
+      }
+    }
     if (this.timeout <= 0) return;
     // the watchdog reports first; this is for a worker whose watchdog could not
     const limit = this.timeout + Math.max(1000, 4 * this.heartbeat);
-    const now = Date.now();
     for (const slot of this.slots.values()) {
       if (slot.state === 'starting' || slot.killed !== undefined || now - slot.lastBeat < limit) continue;
       this.log(
