@@ -14,7 +14,7 @@ export interface Running {
   stderr: string;
   /** Resolves with the exit code (or the signal's name) once the process exits. */
   readonly exited: Promise<number | string>;
-  /** Resolves with the first match of `pattern` in stdout + stderr, waiting up to `ms`. */
+  /** Resolves with the first match of `pattern` in stdout + stderr, waiting up to `ms` (a ceiling for a loaded machine). */
   waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
 
@@ -43,7 +43,7 @@ export function start(args: string[], env: NodeJS.ProcessEnv = {}): Running {
         for (const waiter of waiters) waiter();
       });
     }),
-    waitFor(pattern, ms = 10_000) {
+    waitFor(pattern, ms = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const match = (running.stdout + running.stderr).match(pattern);

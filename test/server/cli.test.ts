@@ -168,7 +168,8 @@ describe('errors from the command: one line, non-zero exit', () => {
   });
 });
 
-describe('tsgi serve', () => {
+// ceilings for a loaded machine (each test takes a few seconds)
+describe('tsgi serve', { timeout: 60_000 }, () => {
   it('serves the default export of a .ts file and prints where', async () => {
     const cli = await serveCli([app('apps.ts')]);
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

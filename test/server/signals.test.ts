@@ -11,7 +11,8 @@ afterEach(stopProcesses);
 
 const TOOLS = `${FIXTURES}apps.ts#tools`;
 
-describe('tsgi serve --workers: signals and recycling', () => {
+// ceilings for a loaded machine (each test takes a few seconds)
+describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () => {
   it('SIGTERM: a long response in flight completes, then the master exits 0', async () => {
     const cli = await serveCli([TOOLS, '--workers', '2', '--graceful-timeout', '5']);
     const slow = httpRequest(`${cli.url}/slow?ms=700`);
@@ -29,7 +30,7 @@ describe('tsgi serve --workers: signals and recycling', () => {
     const load = steadyLoad(cli.url, 3);
     await new Promise((resolve) => setTimeout(resolve, 150));
     cli.child.kill('SIGHUP');
-    await cli.waitFor(/rolling restart done/, 15_000);
+    await cli.waitFor(/rolling restart done/);
     const okAtDone = load.result.ok;
     const after = await distinctPids(cli.url, 2);
     const result = await load.stop();
@@ -59,7 +60,7 @@ describe('tsgi serve --workers: signals and recycling', () => {
       '0',
     ]);
     const load = steadyLoad(cli.url, 2);
-    await cli.waitFor(/reached its max requests; replacing it[\s\S]*reached its max requests/, 15_000);
+    await cli.waitFor(/reached its max requests; replacing it[\s\S]*reached its max requests/);
     const result = await load.stop();
     expect(result.errors).toEqual([]);
     expect(result.pids.size).toBeGreaterThan(2);

@@ -72,7 +72,8 @@ function get(url: string): Promise<{ status: number; text: string }> {
   });
 }
 
-describe('HTTPS', () => {
+// ceilings for a loaded machine (each test takes a few seconds)
+describe('HTTPS', { timeout: 60_000 }, () => {
   it('serve({ tls }) speaks TLS, with tsgi.url_scheme https', async () => {
     const server = await serve(app, { port: 0, tls: { key, cert } });
     closers.push(() => server.close());

@@ -10,7 +10,8 @@ afterEach(stopProcesses);
 
 const TOOLS = `${FIXTURES}apps.ts#tools`;
 
-describe('tsgi serve --workers', () => {
+// ceilings for a loaded machine (each test takes a few seconds)
+describe('tsgi serve --workers', { timeout: 60_000 }, () => {
   it('runs two workers on one port, each answering, with tsgi.multiprocess', async () => {
     const cli = await serveCli([TOOLS, '--workers', '2']);
     expect(cli.stdout).toMatch(/with 2 workers/);
@@ -68,7 +69,8 @@ describe('tsgi serve --workers', () => {
   });
 });
 
-describe('serve(app, { workers })', () => {
+// ceilings for a loaded machine (each test takes a few seconds)
+describe('serve(app, { workers })', { timeout: 60_000 }, () => {
   it('forks from the same script; the primary never calls the app, close() stops them all', async () => {
     const script = start(['--conditions=tsgi-source', '--import', 'tsx', `${FIXTURES}cluster-script.ts`]);
     const [, url] = await script.waitFor(/primary (http:\/\/\S+)/);
