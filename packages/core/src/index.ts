@@ -39,6 +39,7 @@ export { type CgiOptions, runCgi } from './servers/cgi.js';
 export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './servers/fetch.js';
 // servers: real HTTP in, environ out
 export type { AccessLogOption } from './servers/node/access-log.js';
+export type { ClusterOptions, PrimaryHandle } from './servers/node/cluster-options.js';
 export { type ListenerOptions, toNodeListener } from './servers/node/listener.js';
 export {
   type ClusterServeOptions,
@@ -46,7 +47,6 @@ export {
   type ServerHandle,
   serve,
 } from './servers/node/serve.js';
-export type { ClusterOptions, PrimaryHandle } from './servers/node/workers.js';
 // the middleware toolkit
 export {
   andThen,

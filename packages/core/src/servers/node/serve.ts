@@ -4,10 +4,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { App } from '../../types.js';
+import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
 import { createHandler, type ListenerOptions, type LocalAddress } from './listener.js';
 import { workerSettings } from './protocol.js';
 import { reportFatal, runWorker } from './worker.js';
-import { type ClusterOptions, type PrimaryHandle, startCluster } from './workers.js';
+import { startCluster } from './workers.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends ListenerOptions {

@@ -1,70 +1,9 @@
+// The cluster's primary: forks the workers, supervises them, restarts them. See docs/server.md.
 import cluster, { type Worker } from 'node:cluster';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
 import { type BlockedReport, WORKER_ENV, type WorkerSettings, workerMessage } from './protocol.js';
-
-/** How {@link serve} with `workers` (and `tsgi serve --workers`) runs its processes. */
-export interface ClusterOptions {
-  /** Worker processes to run. */
-  workers: number;
-  /** Requests after which a worker is replaced (gracefully, one at a time); 0 for never. Default 0. */
-  maxRequests?: number;
-  /** Up to this many requests are added at random to each worker's `maxRequests`, so they do not all recycle together. Default 10% of `maxRequests`. */
-  maxRequestsJitter?: number;
-  /**
-   * Milliseconds a worker's event loop may stay blocked: longer, and the primary logs the
-   * request it was serving (and its JavaScript stack) and replaces it. 0 for never. Default 0.
-   */
-  timeout?: number;
-  /** Milliseconds a new worker has to listen before it is killed (a start-up failure). Default 60 s. */
-  bootTimeout?: number;
-  /** Milliseconds between a worker's heartbeats. Default a quarter of `timeout`, at most 1 s. */
-  heartbeat?: number;
-  /** First delay before respawning a crashed worker, doubled for each start-up crash in a row. Default 100 ms. */
-  respawnDelay?: number;
-  /** Longest respawn delay. Default 10 s. */
-  maxRespawnDelay?: number;
-  /** Workers exiting before they listen, this many times in a row, make the primary give up. Default 5. */
-  crashLimit?: number;
-  /** Milliseconds a stopping worker gets before it is killed. Default 30 s. */
-  shutdownTimeout?: number;
-  /**
-   * Who spreads connections over the workers. `round-robin` (node's default, but on Windows):
-   * the primary accepts each connection and hands it to the next worker, an even spread for a
-   * small cost in the primary. `os`: the workers accept on the shared socket themselves, so the
-   * primary does nothing per connection, but the kernel's spread can be very uneven.
-   * Default `round-robin`; set before the first fork of the process.
-   */
-  scheduling?: 'round-robin' | 'os';
-  /** Handle SIGTERM, SIGINT (graceful stop), SIGHUP (rolling restart), SIGTTIN/SIGTTOU (one worker more/less). Default true. */
-  signals?: boolean;
-  /** Where the primary logs (one line each). Default: standard error. */
-  log?: (line: string) => void;
-}
-
-/** What forks a worker: the script (default: this one, node:cluster's model) and its arguments. */
-export interface ForkTarget {
-  exec?: string;
-  args?: string[];
-  execArgv?: string[];
-}
-
-/** The primary of a cluster started by `serve(app, { workers })` or `tsgi serve --workers`. */
-export interface PrimaryHandle {
-  /** The address the workers share. */
-  readonly host: string;
-  readonly port: number;
-  /** `http(s)://host:port`. */
-  readonly url: string;
-  /** The pids of the workers serving now. */
-  readonly pids: readonly number[];
-  /** Replaces every worker, one at a time, each new one listening before an old one stops (SIGHUP). */
-  reload(): Promise<void>;
-  /** Stops every worker gracefully (SIGTERM), then resolves. */
-  close(): Promise<void>;
-  /** Resolves with the exit code the primary should use once it stopped: 0, or 1 when it gave up. */
-  readonly done: Promise<number>;
-}
 
 type State = 'starting' | 'ready' | 'stopping';
 
@@ -85,15 +24,12 @@ const stderrLog = (line: string) => {
 };
 
 /**
- * Starts the primary: forks `options.workers` workers and supervises them; resolves once they
- * all listen, or rejects when they keep failing to start.
+ * Starts the primary: forks `options.workers` workers, each re-running this process's script
+ * with its arguments (node:cluster's model), and supervises them; resolves once they all
+ * listen, or rejects when they keep failing to start.
  */
-export function startCluster(
-  options: ClusterOptions,
-  scheme: 'http' | 'https',
-  target: ForkTarget = {},
-): Promise<PrimaryHandle> {
-  return new Supervisor(options, scheme, target).start();
+export function startCluster(options: ClusterOptions, scheme: 'http' | 'https'): Promise<PrimaryHandle> {
+  return new Supervisor(options, scheme).start();
 }
 
 class Supervisor {
@@ -122,7 +58,6 @@ class Supervisor {
   constructor(
     private readonly options: ClusterOptions,
     private readonly scheme: 'http' | 'https',
-    target: ForkTarget,
   ) {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new TypeError(`serve: workers must be a whole number of at least 1, not ${options.workers}`);
@@ -136,7 +71,6 @@ class Supervisor {
       cluster.schedulingPolicy = options.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     }
     cluster.setupPrimary({
-      ...target,
       // fd 4: where a worker's watchdog writes what it saw when its event loop blocked
       stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'],
     });
