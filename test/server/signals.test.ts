@@ -2,6 +2,7 @@
 // its own so that it runs beside workers.test.ts).
 // Every client request opens a new connection (httpRequest uses no agent), as a load balancer's
 // health checks and most benchmarks do; a failed request is counted, never retried.
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { distinctPids, steadyLoad } from '../helpers/load.js';
@@ -22,6 +23,27 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
     expect(response.status).toBe(200);
     expect(await cli.exited).toBe(0);
     await expect(httpRequest(cli.url)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('SIGTERM closes an idle keep-alive connection at once, not after its keep-alive timeout', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '1']);
+    const { port } = new URL(cli.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (text: string) => {
+      received += text;
+    });
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
+    for (let i = 0; i < 500 && !received.endsWith('}\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK/); // answered, and the connection stays open, idle
+    const signalled = Date.now();
+    cli.child.kill('SIGTERM');
+    await ended;
+    expect(await cli.exited).toBe(0);
+    // node's keep-alive timeout is 5 s: the server closed the idle connection itself, at once
+    expect(Date.now() - signalled).toBeLessThan(4000);
   });
 
   it('SIGHUP under steady load: zero failed requests, every worker replaced', async () => {
