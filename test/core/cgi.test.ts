@@ -238,6 +238,18 @@ describe('runCgi output, as the CGI server reads it', () => {
     });
   });
 
+  it('answers 500 for a header value holding CR LF, and writes no injected header to standard output', async () => {
+    const { code, stdout, stderr } = await runScript({
+      ...base,
+      REQUEST_METHOD: 'GET',
+      PATH_INFO: '/inject',
+    });
+    expect(code).toBe(0);
+    expect(stdout.toString()).toMatch(/^Status: 500 Internal Server Error\r\n/);
+    expect(stdout.toString()).not.toMatch(/X-Injected|X-A/i);
+    expect(stderr).toContain('free of CR, LF and NUL');
+  });
+
   it('sends error details to stderr only', async () => {
     const { stdout, stderr } = await runScript({ ...base, REQUEST_METHOD: 'GET', PATH_INFO: '/boom' });
     expect(stdout.toString()).toMatch(/^Status: 500 Internal Server Error\r\n/);

@@ -17,7 +17,7 @@ import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { stream } from 'hono/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gate } from '../helpers/gate.js';
+import { deferred } from '../helpers/bodies.js';
 import { readFirstChunkThenLeave } from '../helpers/http.js';
 
 /** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
@@ -31,8 +31,8 @@ async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
 }
 
 describe('fromFetch: a Hono app mounted at /hono, served by serve()', () => {
-  const second = gate();
-  const aborted = { request: gate(), stream: gate() };
+  const second = deferred();
+  const aborted = { request: deferred(), stream: deferred() };
   const hono = new Hono();
   hono.get('/users/:id', (c) =>
     c.json({ id: c.req.param('id'), path: c.req.path, q: c.req.query('q'), url: c.req.url }),
@@ -47,17 +47,17 @@ describe('fromFetch: a Hono app mounted at /hono, served by serve()', () => {
     c.header('Content-Type', 'text/plain');
     return stream(c, async (s) => {
       await s.write('first;');
-      await second.opened;
+      await second.promise;
       await s.write('second;');
     });
   });
   hono.get('/forever', (c) => {
-    c.req.raw.signal.addEventListener('abort', () => aborted.request.open());
+    c.req.raw.signal.addEventListener('abort', () => aborted.request.resolve());
     c.header('Content-Type', 'text/plain');
     return stream(c, async (s) => {
-      s.onAbort(() => aborted.stream.open());
+      s.onAbort(() => aborted.stream.resolve());
       await s.write('tick;');
-      await aborted.stream.opened;
+      await aborted.stream.promise;
     });
   });
   hono.get(
@@ -110,7 +110,7 @@ describe('fromFetch: a Hono app mounted at /hono, served by serve()', () => {
     const response = await fetch(`${server.url}/hono/stream`);
     const reader = response.body!.getReader();
     expect(await readChunk(reader)).toBe('first;');
-    second.open();
+    second.resolve();
     expect(await readChunk(reader)).toBe('second;');
     expect(await readChunk(reader)).toBeNull();
   });
@@ -126,7 +126,7 @@ describe('fromFetch: a Hono app mounted at /hono, served by serve()', () => {
 
   it('aborts the request signal and cancels the stream when the client goes away', async () => {
     expect(await readFirstChunkThenLeave(`${server.url}/hono/forever`)).toBe('tick;');
-    await Promise.all([aborted.request.opened, aborted.stream.opened]);
+    await Promise.all([aborted.request.promise, aborted.stream.promise]);
   });
 
   it('refuses a Host header that would move the path', async () => {
@@ -314,7 +314,7 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
 
   it('fires tsgi.signal and closes the body when request.signal aborts', async () => {
     const client = new AbortController();
-    const closed = gate();
+    const closed = deferred();
     const app: App = (environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       const body = (async function* () {
@@ -323,7 +323,7 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
           environ['tsgi.signal'].addEventListener('abort', () => resolve()),
         );
       })();
-      return Object.assign(body, { close: closed.open });
+      return Object.assign(body, { close: closed.resolve });
     };
     const response = await toFetch(validate(app))(
       new globalThis.Request('http://example.test/', { signal: client.signal }),
@@ -331,7 +331,7 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
     const reader = response.body!.getReader();
     expect(await readChunk(reader)).toBe('started;');
     client.abort();
-    await closed.opened;
+    await closed.promise;
     // the response the client left is not made to look whole
     await expect(reader.read()).rejects.toBeDefined();
   });
@@ -380,6 +380,28 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
     expect(response.body).toBeNull();
   });
 
+  it.each([
+    ['CR LF', 'a\r\nX-Injected: 1'],
+    ['a bare LF', 'a\nX-Injected: 1'],
+    ['NUL', 'a\0X-Injected: 1'],
+  ])(
+    'answers 500 for a header value holding %s, and injects nothing (no validator in front)',
+    async (_what, value) => {
+      const errors: string[] = [];
+      const response = await toFetch(
+        (_environ, startResponse) => {
+          startResponse('200 OK', [['X-A', value]]);
+          return ['body'];
+        },
+        { errors: { write: (message) => errors.push(message) } },
+      )(new globalThis.Request('http://example.test/'));
+      expect(response.status).toBe(500);
+      expect(response.headers.get('x-a')).toBeNull();
+      expect(response.headers.get('x-injected')).toBeNull();
+      expect(errors.join('')).toContain('free of CR, LF and NUL');
+    },
+  );
+
   it('answers an undecodable path with a 400 before the app runs', async () => {
     let ran = false;
     const response = await toFetch(() => {
@@ -418,12 +440,12 @@ describe('toFetch: a tsgi app as a fetch handler', () => {
 
 describe('toFetch(fromFetch(handler)): the round trip', () => {
   it('streams a Hono response through both adapters chunk by chunk', async () => {
-    const second = gate();
+    const second = deferred();
     const hono = new Hono().get('/stream', (c) => {
       c.header('Content-Type', 'text/plain');
       return stream(c, async (s) => {
         await s.write('first;');
-        await second.opened;
+        await second.promise;
         await s.write('second;');
       });
     });
@@ -432,7 +454,7 @@ describe('toFetch(fromFetch(handler)): the round trip', () => {
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     expect(await readChunk(reader)).toBe('first;');
-    second.open();
+    second.resolve();
     expect(await readChunk(reader)).toBe('second;');
     expect(await readChunk(reader)).toBeNull();
   });
@@ -459,12 +481,12 @@ describe('toFetch(fromFetch(handler)): the round trip', () => {
   });
 
   it('cancelling the outer response cancels the Hono stream and aborts its request', async () => {
-    const aborted = { request: gate(), stream: gate() };
+    const aborted = { request: deferred(), stream: deferred() };
     const hono = new Hono().get('/forever', (c) => {
-      c.req.raw.signal.addEventListener('abort', () => aborted.request.open());
+      c.req.raw.signal.addEventListener('abort', () => aborted.request.resolve());
       c.header('Content-Type', 'text/plain');
       return stream(c, async (s) => {
-        s.onAbort(() => aborted.stream.open());
+        s.onAbort(() => aborted.stream.resolve());
         for (;;) {
           await s.write('tick;');
           if (s.aborted) return;
@@ -477,6 +499,6 @@ describe('toFetch(fromFetch(handler)): the round trip', () => {
     const reader = response.body!.getReader();
     expect(await readChunk(reader)).toBe('tick;');
     await reader.cancel();
-    await Promise.all([aborted.request.opened, aborted.stream.opened]);
+    await Promise.all([aborted.request.promise, aborted.stream.promise]);
   });
 });

@@ -1,11 +1,15 @@
 // fromNode: an Express 5 app (a Node (req, res) listener) mounted under /legacy as a tsgi app,
 // served for real by serve(); and the req/res emulation under a server that is not node:http.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type App, fromNode, type Middleware, type ServerHandle, serve, toFetch, validate } from '@tsgi/core';
 import { router } from '@tsgi/router';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gate } from '../helpers/gate.js';
+import { deferred } from '../helpers/bodies.js';
 import { readFirstChunkThenLeave } from '../helpers/http.js';
 
 /** Mounts `app` at `prefix` (PATH_INFO → SCRIPT_NAME), as a router does. */
@@ -20,8 +24,8 @@ const tagged: Middleware = (app) => (environ, startResponse) =>
 const decoder = new TextDecoder();
 
 describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () => {
-  const second = gate();
-  const hung = { aborted: gate(), reqClose: gate(), resClose: gate() };
+  const second = deferred();
+  const hung = { aborted: deferred(), reqClose: deferred(), resClose: deferred() };
   let finished = false;
 
   const api = express.Router();
@@ -57,7 +61,7 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
   legacy.get('/stream', (_req, res) => {
     res.type('text');
     res.write('first;');
-    void second.opened.then(() => res.end('second;'));
+    void second.promise.then(() => res.end('second;'));
   });
   legacy.get('/boom', () => {
     throw new Error('secret detail');
@@ -66,9 +70,9 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
     res.on('finish', () => {
       finished = true;
     });
-    req.on('aborted', hung.aborted.open);
-    req.on('close', hung.reqClose.open);
-    res.on('close', hung.resClose.open);
+    req.on('aborted', hung.aborted.resolve);
+    req.on('close', hung.reqClose.resolve);
+    res.on('close', hung.resClose.resolve);
     res.type('text');
     res.write('waiting;');
   });
@@ -128,7 +132,7 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
     const reader = response.body!.getReader();
     const first = await reader.read();
     expect(decoder.decode(first.value)).toBe('first;');
-    second.open();
+    second.resolve();
     let rest = '';
     for (let step = await reader.read(); !step.done; step = await reader.read())
       rest += decoder.decode(step.value);
@@ -164,8 +168,53 @@ describe('fromNode: an Express 5 app mounted at /legacy, served by serve()', () 
 
   it('tells the Express app when the client goes away: req aborted and closed, res closed, never finished', async () => {
     expect(await readFirstChunkThenLeave(`${server.url}/legacy/hang`)).toBe('waiting;');
-    await Promise.all([hung.aborted.opened, hung.reqClose.opened, hung.resClose.opened]);
+    await Promise.all([hung.aborted.promise, hung.reqClose.promise, hung.resClose.promise]);
     expect(finished).toBe(false);
+  });
+});
+
+describe('fromNode: the AsyncLocalStorage context of the request, in res.sendFile and res.download callbacks', () => {
+  // A request id in an AsyncLocalStorage, as a logger or a tracer keeps it: the callback of a
+  // piped file must still see it (node:http's res.write() returns true below its buffer size,
+  // so the file stream never pauses and resumes from outside the request).
+  const context = new AsyncLocalStorage<string>();
+  const seen: Array<{ route: string; store: string | undefined; error: unknown }> = [];
+  let dir: string;
+  let file: string;
+  let server: ServerHandle;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tsgi-from-node-'));
+    file = join(dir, 'report.txt');
+    await writeFile(file, 'the report\n'.repeat(100));
+    const legacy = express();
+    legacy.use((req, _res, next) => context.run(`request ${req.query.id}`, next));
+    legacy.get('/file', (_req, res) => {
+      res.sendFile(file, (error) => seen.push({ route: 'sendFile', store: context.getStore(), error }));
+    });
+    legacy.get('/download', (_req, res) => {
+      res.download(file, 'report.txt', (error) =>
+        seen.push({ route: 'download', store: context.getStore(), error }),
+      );
+    });
+    server = await serve(validate(mount('/legacy', fromNode(legacy))), { port: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['sendFile', '/legacy/file?id=1'],
+    ['download', '/legacy/download?id=2'],
+  ])('keeps the context in the res.%s callback', async (route, path) => {
+    const response = await fetch(`${server.url}${path}`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('the report\n'.repeat(100));
+    await expect.poll(() => seen.find((entry) => entry.route === route)).toBeDefined();
+    const entry = seen.find((e) => e.route === route);
+    expect(entry?.error).toBeUndefined();
+    expect(entry?.store).toBe(`request ${path.slice(-1)}`);
   });
 });
 
@@ -197,6 +246,8 @@ describe('fromNode: a request body over the server’s limit', () => {
       });
       expect(answer.status).toBe(413);
       expect(answer.body).toContain('Payload Too Large');
+      // Express logs the error on its own, after the response: wait for it, so the run stays quiet
+      await expect.poll(() => log.mock.calls.length).toBeGreaterThan(0);
     } finally {
       log.mockRestore();
       await server.close();
@@ -205,19 +256,19 @@ describe('fromNode: a request body over the server’s limit', () => {
 });
 
 describe('fromNode: the req/res emulation under a server that is not node:http (toFetch)', () => {
-  it('returns false from res.write() until the server pulls the chunk, then emits drain', async () => {
+  it('returns true from res.write() below 16 KiB, as node:http does; false past it, then drain once the server pulled', async () => {
     const events: string[] = [];
     const big = 'b'.repeat(64 * 1024);
     const listener = (_req: IncomingMessage, res: ServerResponse): void => {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       events.push(`first write: ${res.write('a')}`);
+      events.push(`write past the mark: ${res.write(big)}`);
       res.once('drain', () => {
         events.push('drain');
-        res.write(big);
-        events.push(`write when full: ${res.write('c')}`);
+        events.push(`write when full: ${res.write(big)}`);
         res.once('drain', () => {
           events.push('drain after the consumer read');
-          res.end();
+          res.end('c');
         });
       });
     };
@@ -226,20 +277,25 @@ describe('fromNode: the req/res emulation under a server that is not node:http (
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     // nobody read the body yet: the stream is full, the last chunk waits, no second drain
-    expect(events).toEqual(['first write: false', 'drain', 'write when full: false']);
+    expect(events).toEqual([
+      'first write: true',
+      'write past the mark: false',
+      'drain',
+      'write when full: false',
+    ]);
     const text = await response.text();
-    expect(text).toBe(`a${big}c`);
+    expect(text).toBe(`a${big}${big}c`);
     expect(events).toContain('drain after the consumer read');
   });
 
   it('emits finish then close on res, and close on req, once the server took the last byte', async () => {
     const events: string[] = [];
-    const done = gate();
+    const done = deferred();
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       res.on('finish', () => events.push('res finish'));
       res.on('close', () => {
         events.push('res close');
-        done.open();
+        done.resolve();
       });
       req.on('close', () => events.push('req close'));
       res.setHeader('Content-Type', 'text/plain');
@@ -250,7 +306,7 @@ describe('fromNode: the req/res emulation under a server that is not node:http (
     );
     expect(response.headers.get('content-length')).toBe('3');
     expect(await response.text()).toBe('bye');
-    await done.opened;
+    await done.promise;
     expect(events.indexOf('res finish')).toBeGreaterThan(-1);
     expect(events.indexOf('res finish')).toBeLessThan(events.indexOf('res close'));
     expect(events).toContain('end callback');

@@ -1,16 +1,18 @@
 import { debugPage, formatAccessLog } from '@tsgi/core/http';
+import { mockEnviron } from '@tsgi/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeEnviron } from './validate-harness.js';
 
 const start = new Date(Date.UTC(2026, 11, 1, 9, 30, 5));
 
 describe('formatAccessLog', () => {
   it('writes the Common and Combined Log Formats, with the duration', () => {
-    const environ = makeEnviron({
-      'tsgi.raw_uri': '/a?b=1',
-      REMOTE_ADDR: '10.0.0.1',
-      HTTP_USER_AGENT: 'curl/8',
+    const environ = mockEnviron({
+      environ: {
+        'tsgi.raw_uri': '/a?b=1',
+        REMOTE_ADDR: '10.0.0.1',
+        HTTP_USER_AGENT: 'curl/8',
+      },
     });
     const record = { environ, status: 200, bytes: 12, durationMs: 1.25, outcome: 'finished' as const, start };
     expect(formatAccessLog('common', record)).toBe(
@@ -28,7 +30,7 @@ describe('formatAccessLog', () => {
 
   it('marks a response the client left before its end', () => {
     const record = {
-      environ: makeEnviron(),
+      environ: mockEnviron(),
       status: 200,
       bytes: 3,
       durationMs: 9,
@@ -41,7 +43,9 @@ describe('formatAccessLog', () => {
   it('never lets a client forge a line or break the quoting (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (target, agent) => {
-        const environ = makeEnviron({ 'tsgi.raw_uri': target, HTTP_USER_AGENT: agent, HTTP_REFERER: agent });
+        const environ = mockEnviron({
+          environ: { 'tsgi.raw_uri': target, HTTP_USER_AGENT: agent, HTTP_REFERER: agent },
+        });
         const line = formatAccessLog('combined', {
           environ,
           status: 404,
@@ -71,7 +75,7 @@ describe('formatAccessLog', () => {
 describe('debugPage', () => {
   it('shows the stack and the environ, escaped', () => {
     const error = new Error('<script>alert(1)</script>');
-    const page = debugPage(error, makeEnviron({ HTTP_X_EVIL: '<img src=x onerror=alert(1)>' }));
+    const page = debugPage(error, mockEnviron({ environ: { HTTP_X_EVIL: '<img src=x onerror=alert(1)>' } }));
     expect(page.status).toBe(500);
     expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -80,7 +84,10 @@ describe('debugPage', () => {
   });
 
   it('answers JSON to a client that prefers it', () => {
-    const page = debugPage(new TypeError('bad'), makeEnviron({ HTTP_ACCEPT: 'application/json' }));
+    const page = debugPage(
+      new TypeError('bad'),
+      mockEnviron({ environ: { HTTP_ACCEPT: 'application/json' } }),
+    );
     expect(JSON.parse(page.body).error.message).toBe('TypeError: bad');
   });
 });

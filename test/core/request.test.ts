@@ -1,30 +1,47 @@
 import {
   BadRequest,
   ContentTooLarge,
-  createEnviron,
   type Environ,
   type EnvironInit,
+  type HeaderList,
   handler,
   Request,
   Response,
   serve,
   UnsupportedMediaType,
 } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
 
-/** An environ as node:http would build it, with a body from these chunks. */
-function environ(init: Partial<EnvironInit> & { body?: Array<string | Uint8Array> } = {}): Environ {
-  const { body = [], ...rest } = init;
-  return createEnviron({
-    method: 'GET',
-    target: '/',
-    rawHeaders: ['Host', 'example.com'],
-    input: (async function* () {
-      for (const chunk of body) yield typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-    })(),
-    serverName: 'example.com',
-    serverPort: '80',
-    ...rest,
+/** The environ of a request to example.com (mockEnviron's, in this file's terms), with a body from these chunks. */
+function environ(
+  init: Partial<
+    Pick<EnvironInit, 'method' | 'target' | 'rawHeaders' | 'input' | 'scheme' | 'serverName' | 'serverPort'>
+  > & {
+    body?: Array<string | Uint8Array>;
+  } = {},
+): Environ {
+  const {
+    body = [],
+    rawHeaders = ['Host', 'example.com'],
+    scheme = 'http',
+    serverName = 'example.com',
+  } = init;
+  const headers: HeaderList = [];
+  for (let i = 0; i < rawHeaders.length; i += 2)
+    headers.push([rawHeaders[i] as string, rawHeaders[i + 1] as string]);
+  const port = init.serverPort === undefined ? '' : `:${init.serverPort}`;
+  return mockEnviron({
+    method: init.method ?? 'GET',
+    url: `${scheme}://${serverName}${port}${init.target ?? '/'}`,
+    headers,
+    input:
+      init.input ??
+      (async function* () {
+        for (const chunk of body) yield typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      })(),
+    // the Host header is the one given, if any: not the URL's
+    environ: headers.some(([name]) => name.toLowerCase() === 'host') ? {} : { HTTP_HOST: undefined },
   });
 }
 

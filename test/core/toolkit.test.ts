@@ -16,10 +16,10 @@ import {
   Unauthorized,
   validate,
 } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
-import { describe, expect, it } from 'vitest';
+import { mockEnviron, request } from '@tsgi/core/testing';
+import { describe, expect, it, vi } from 'vitest';
 import { withServer } from '../helpers/server.js';
-import { acceptAll, makeEnviron, violationOf } from './validate-harness.js';
+import { acceptAll, violationOf } from './validate-harness.js';
 
 const poweredBy = mapResponse((response) => {
   response.appendHeader('X-Powered-By', 'tsgi');
@@ -76,7 +76,7 @@ describe('capture', () => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       return chunks;
     };
-    const response = capture(app, makeEnviron());
+    const response = capture(app, mockEnviron());
     expect(response).not.toBeInstanceOf(Promise);
     if (response instanceof Promise) return;
     expect(response.code).toBe(200);
@@ -105,7 +105,7 @@ describe('capture', () => {
         yield 'a';
         yield 'b';
       })();
-    const response = await capture(app, makeEnviron());
+    const response = await capture(app, mockEnviron());
     expect(response.status).toBe('201 Created');
     expect(await drain(response.body)).toBe('ab');
   });
@@ -117,7 +117,7 @@ describe('capture', () => {
         startResponse('202 Accepted', [['Content-Type', 'text/plain']]);
         yield 'late';
       })();
-    const response = await capture(app, makeEnviron());
+    const response = await capture(app, mockEnviron());
     expect(response.code).toBe(202);
     expect(await drain(response.body)).toBe('late');
   });
@@ -156,7 +156,7 @@ describe('capture', () => {
       return ['failed'];
     };
     const seen: unknown[] = [];
-    const response = await capture(app, makeEnviron());
+    const response = await capture(app, mockEnviron());
     expect(response.code).toBe(500);
     expect(response.error).toBe(cause);
     send(response, (_status, _headers, error) => {
@@ -172,7 +172,7 @@ describe('capture', () => {
       startResponse('200 OK', []);
       return [];
     };
-    expect(() => capture(app, makeEnviron())).toThrow(/second time/);
+    expect(() => capture(app, mockEnviron())).toThrow(/second time/);
   });
 
   it('waits for a Promise<Body>', async () => {
@@ -189,7 +189,7 @@ describe('capture', () => {
   it('names an app that ends its body without calling startResponse, and closes the body', async () => {
     const { body, log } = tracked(['']);
     const app: App = () => body;
-    expect(() => capture(app, makeEnviron())).toThrow(/without calling startResponse/);
+    expect(() => capture(app, mockEnviron())).toThrow(/without calling startResponse/);
     expect(log).toContain('close');
   });
 });
@@ -231,7 +231,7 @@ describe('errors as responses', () => {
     const app: App = () => {
       throw new Error('boom');
     };
-    expect(() => capture(app, makeEnviron())).toThrow('boom');
+    expect(() => capture(app, mockEnviron())).toThrow('boom');
     const response = await request(poweredBy(app), { rethrow: false });
     expect(response.status).toBe(500);
     expect(response.headers.get('x-powered-by')).toBeNull();
@@ -289,7 +289,7 @@ describe('mapResponse', () => {
     let stacked = app;
     for (let i = 0; i < 10; i++) stacked = poweredBy(stacked);
     const headers: [string, string][][] = [];
-    const body = stacked(makeEnviron(), (_status, list) => {
+    const body = stacked(mockEnviron(), (_status, list) => {
       headers.push(list);
       return () => {};
     });
@@ -440,5 +440,33 @@ describe('buffering by design', () => {
       return chunks;
     };
     expect((await request(validate(honest(validate(streamed))))).text()).toBe('abc');
+  });
+});
+
+describe('a transform whose source fails', () => {
+  it('closes the source before the validator checks it (no false close-not-called)', async () => {
+    const log: string[] = [];
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield 'a';
+          throw new Error('disk gone');
+        },
+        close: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          log.push('source closed');
+        },
+      };
+    };
+    const upper = mapResponse((response) => {
+      response.body = transformBody(response.body, async function* (chunks) {
+        for await (const chunk of chunks) yield String(chunk).toUpperCase();
+      });
+    });
+    const response = await request(validate(upper(validate(app))), { rethrow: false });
+    expect(response.complete).toBe(false);
+    expect(String(response.error)).toContain('disk gone');
+    await vi.waitFor(() => expect(log).toEqual(['source closed']));
   });
 });

@@ -7,19 +7,13 @@ import {
   requestUri,
   shiftPath,
 } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
 
+/** A request to example.com without a Host header, with these keys set (PATH_INFO, SCRIPT_NAME…). */
 function environ(values: Partial<Record<string, string>>): Environ {
-  return {
-    SCRIPT_NAME: '',
-    PATH_INFO: '/',
-    QUERY_STRING: '',
-    SERVER_NAME: 'example.com',
-    SERVER_PORT: '80',
-    'tsgi.url_scheme': 'http',
-    ...values,
-  } as Environ;
+  return mockEnviron({ url: 'http://example.com/', environ: { HTTP_HOST: undefined, ...values } });
 }
 
 describe('shiftPath', () => {
@@ -104,7 +98,7 @@ describe('applicationUri and requestUri', () => {
     const env = environ({ SCRIPT_NAME: '/shop;v=1@x', PATH_INFO: '/' });
     const r = router().get('/', () => [], { name: 'home' });
     expect(applicationUri(env)).toBe('http://example.com/shop;v=1@x');
-    expect(r.url('home', {}, { environ: env })).toBe('/shop;v=1@x/');
+    expect(r.url(env, 'home')).toBe('/shop;v=1@x/');
   });
 
   it('do not double the slash at the root', () => {

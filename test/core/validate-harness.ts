@@ -2,31 +2,23 @@ import {
   type App,
   type Body,
   type Chunk,
-  createEnviron,
   type Environ,
-  emptyInput,
   type StartResponse,
   ValidationError,
 } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 
 /** Marks an environ key to delete in {@link makeEnviron}. */
 export const REMOVE = Symbol('remove');
 
-/** A spec-correct environ for `GET /` (what a server builds), with keys changed or removed. */
+/**
+ * `mockEnviron({ environ: changes })`, REMOVE deleting a key: kept for tests written against
+ * it; new tests call mockEnviron from @tsgi/core/testing.
+ */
 export function makeEnviron(changes: Record<string, unknown> = {}): Environ {
-  const environ = createEnviron({
-    method: 'GET',
-    target: '/',
-    rawHeaders: ['Host', 'localhost'],
-    input: emptyInput,
-    serverName: 'localhost',
-    serverPort: '80',
-  });
-  for (const [key, value] of Object.entries(changes)) {
-    if (value === REMOVE) delete environ[key];
-    else environ[key] = value;
-  }
-  return environ;
+  const overrides: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(changes)) overrides[key] = value === REMOVE ? undefined : value;
+  return mockEnviron({ environ: overrides });
 }
 
 /** A server's startResponse that accepts anything and returns a write() that does nothing. */

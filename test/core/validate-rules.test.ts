@@ -9,9 +9,9 @@ import {
   type StartResponse,
   validate,
 } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
-import { acceptAll, hello, iterate, makeEnviron, REMOVE, textApp, violationOf } from './validate-harness.js';
+import { acceptAll, hello, iterate, textApp, violationOf } from './validate-harness.js';
 
 /** Calls `validate(app)` as a server would, with this environ. */
 function callWith(
@@ -19,7 +19,7 @@ function callWith(
   app: App = hello,
   startResponse: StartResponse = acceptAll,
 ) {
-  return () => validate(app)(makeEnviron(changes), startResponse);
+  return () => validate(app)(mockEnviron({ environ: changes }), startResponse);
 }
 
 /** Runs `app` through the test client (which validates it) and expects it to fail. */
@@ -55,14 +55,14 @@ const reused = twoChunks();
 const cases: Record<Rule, () => unknown> = {
   // the environ
   'environ-type': () => validate(hello)(null as never, acceptAll),
-  'environ-missing-key': callWith({ QUERY_STRING: REMOVE }),
+  'environ-missing-key': callWith({ QUERY_STRING: undefined }),
   'cgi-value-type': callWith({ USER: { name: 'ada' } }),
   'tsgi-key-unknown': callWith({ 'tsgi.session': {} }),
   'http-key-format': callWith({ 'HTTP_X-REAL-IP': '1.2.3.4' }),
   'http-value-chars': callWith({ HTTP_X_NOTE: 'a\r\nb' }),
   'http-content-type': callWith({ HTTP_CONTENT_TYPE: 'text/plain' }),
   'http-content-length': callWith({ HTTP_CONTENT_LENGTH: '0' }),
-  'http-host-missing': callWith({ HTTP_HOST: REMOVE }),
+  'http-host-missing': callWith({ HTTP_HOST: undefined }),
   'request-method-token': callWith({ REQUEST_METHOD: 'GE T' }),
   'script-name-format': callWith({ SCRIPT_NAME: 'app' }),
   'script-name-trailing-slash': callWith({ SCRIPT_NAME: '/app/' }),
@@ -102,7 +102,7 @@ const cases: Record<Rule, () => unknown> = {
       for await (const _ of environ['tsgi.input']);
       startResponse('204 No Content', []);
       return [];
-    })(makeEnviron({ 'tsgi.input': input }), acceptAll);
+    })(mockEnviron({ environ: { 'tsgi.input': input } }), acceptAll);
     return body;
   },
   'input-too-long': answer(
@@ -150,6 +150,7 @@ const cases: Record<Rule, () => unknown> = {
   'body-type': answer(() => 42 as never),
   'body-string': answer(textApp(() => 'hello' as never)),
   'body-bytes': answer(textApp(() => Buffer.from('hello') as never)),
+  'body-fetch-response': answer(textApp(() => new globalThis.Response('hello') as never)),
   'body-close-type': answer(textApp(() => Object.assign(['hello'], { close: 'yes' }) as never)),
   'body-reused': async () => {
     const app = textApp(() => reused);
@@ -231,33 +232,33 @@ const cases: Record<Rule, () => unknown> = {
       write('a');
       write('b');
       return [];
-    })(makeEnviron(), () => full);
+    })(mockEnviron(), () => full);
   },
   'iterate-after-close': async () => {
-    const body = await validate(textApp(() => twoChunks()))(makeEnviron(), acceptAll);
+    const body = await validate(textApp(() => twoChunks()))(mockEnviron(), acceptAll);
     const iterator = iterate(body);
     await body.close?.();
     await iterator.next();
   },
   'next-concurrent': async () => {
-    const body = await validate(textApp(() => twoChunks()))(makeEnviron(), acceptAll);
+    const body = await validate(textApp(() => twoChunks()))(mockEnviron(), acceptAll);
     const iterator = iterate(body);
     await Promise.all([iterator.next(), iterator.next()]);
   },
   'close-twice': async () => {
-    const body = await validate(hello)(makeEnviron(), acceptAll);
+    const body = await validate(hello)(mockEnviron(), acceptAll);
     body.close?.();
     body.close?.();
   },
   'close-not-called': async () => {
-    const environ = makeEnviron();
+    const environ = mockEnviron();
     const body = await validate(textApp(() => twoChunks()))(environ, acceptAll);
     const iterator = iterate(body);
     while (!(await iterator.next()).done);
     finishValidation(environ);
   },
   'iterator-not-returned': async () => {
-    const environ = makeEnviron();
+    const environ = mockEnviron();
     const body = await validate(textApp(() => twoChunks()))(environ, acceptAll);
     await iterate(body).next();
     await body.close?.();

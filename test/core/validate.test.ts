@@ -7,9 +7,9 @@ import {
   runApp,
   validate,
 } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { describe, expect, it } from 'vitest';
-import { acceptAll, hello, iterate, makeEnviron, textApp, violationOf } from './validate-harness.js';
+import { acceptAll, hello, iterate, textApp, violationOf } from './validate-harness.js';
 
 const text = [['Content-Type', 'text/plain']] as [string, string][];
 
@@ -106,9 +106,9 @@ describe('validate: valid apps pass untouched', () => {
 
 describe('validate: changes no behaviour', () => {
   it('keeps an array an array (so the server sends Content-Length) and a sync body sync', () => {
-    const array = validate(hello)(makeEnviron(), acceptAll) as Body;
+    const array = validate(hello)(mockEnviron(), acceptAll) as Body;
     expect(Array.isArray(array)).toBe(true);
-    const generator = validate(textApp(() => counted(['a']).body()))(makeEnviron(), acceptAll) as Body;
+    const generator = validate(textApp(() => counted(['a']).body()))(mockEnviron(), acceptAll) as Body;
     expect(Symbol.iterator in generator).toBe(true);
     expect(Symbol.asyncIterator in generator).toBe(false);
   });
@@ -117,7 +117,7 @@ describe('validate: changes no behaviour', () => {
     const { state, body } = counted(['a', 'b', 'c']);
     let closed = 0;
     const app = textApp(() => Object.assign(body(), { close: () => void closed++ }));
-    const environ = makeEnviron();
+    const environ = mockEnviron();
     const validated = validate(app)(environ, acceptAll) as Body;
     const iterator = iterate(validated) as Iterator<Chunk>;
     expect(state.pulled).toBe(0);
@@ -138,7 +138,7 @@ describe('validate: changes no behaviour', () => {
       end() {},
       abort() {},
     };
-    expect(runApp(validate(hello), makeEnviron(), sink)).toBeUndefined();
+    expect(runApp(validate(hello), mockEnviron(), sink)).toBeUndefined();
   });
 
   it('wraps tsgi.input once through nested validators, so readers share one read', async () => {

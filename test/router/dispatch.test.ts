@@ -1,7 +1,8 @@
 import { type App, MethodNotAllowed, type Middleware, NotFound, Unauthorized } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { PARAMS_KEY, Router, router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
-import { call, echo, environFor, seen } from './helpers.js';
+import { call, echo, seen } from './helpers.js';
 
 describe('a router is an app', () => {
   it('is a callable Router that dispatches by path', async () => {
@@ -174,7 +175,7 @@ describe('which route answers', () => {
 
   it('an empty PATH_INFO is the root', async () => {
     const r = router().get('/', echo('root'));
-    const environ = environFor('GET', '/');
+    const environ = mockEnviron({ method: 'GET', url: '/' });
     environ.PATH_INFO = '';
     const body = await r(environ, () => () => {});
     expect(JSON.parse(String([...(body as string[])][0])).name).toBe('root');
@@ -208,7 +209,7 @@ describe('the caller’s environ', () => {
       ['/inner/2', undefined], // the mounted router works on a copy with its own SCRIPT_NAME
     ];
     for (const [target, params] of cases) {
-      const environ = environFor('GET', target);
+      const environ = mockEnviron({ method: 'GET', url: target });
       const before = { ...environ };
       await r(environ, () => () => {});
       const { [PARAMS_KEY]: set, ...rest } = environ;

@@ -1,4 +1,4 @@
-import { type App, createEnviron, type Environ, emptyInput, isHTTPError, shiftPath } from '@tsgi/core';
+import { type App, isHTTPError, shiftPath } from '@tsgi/core';
 import { request, type TestResponse } from '@tsgi/core/testing';
 import { routeParams } from '@tsgi/router';
 
@@ -35,18 +35,6 @@ export async function call(
     body: response.text(),
     header: (name) => response.headers.get(name) ?? undefined,
   };
-}
-
-/** The environ a server builds for `method target`, to call an app directly. */
-export function environFor(method: string, target: string): Environ {
-  return createEnviron({
-    method,
-    target,
-    rawHeaders: [],
-    input: emptyInput,
-    serverName: 'test.local',
-    serverPort: '80',
-  });
 }
 
 /** What an echo app saw of its request. */

@@ -1,8 +1,8 @@
 import { handler, NotFound, Response } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
+import { mockEnviron, request } from '@tsgi/core/testing';
 import { PARAMS_KEY, routeParams, router } from '@tsgi/router';
 import { describe, expect, it } from 'vitest';
-import { call, echo, environFor, seen, underOneSegment } from './helpers.js';
+import { call, echo, seen, underOneSegment } from './helpers.js';
 
 describe('routeParams', () => {
   const r = router()
@@ -17,7 +17,7 @@ describe('routeParams', () => {
   });
 
   it('is empty outside a router', () => {
-    expect(routeParams(environFor('GET', '/'))).toEqual({});
+    expect(routeParams(mockEnviron({ method: 'GET', url: '/' }))).toEqual({});
   });
 
   it('gives a wildcard as its segments', async () => {
@@ -80,7 +80,7 @@ describe('percent-encoded slashes', () => {
   });
 
   it('fall back to PATH_INFO when a middleware rewrote it', async () => {
-    const environ = environFor('GET', '/files/a%2Fb');
+    const environ = mockEnviron({ method: 'GET', url: '/files/a%2Fb' });
     environ.PATH_INFO = '/files/rewritten';
     const body = (await r(environ, () => () => {})) as string[];
     expect(JSON.parse(String(body[0])).params).toEqual({ name: 'rewritten' });

@@ -37,7 +37,7 @@ describe('registering routes', () => {
     const r = router()
       .get('/users/:id', echo('show'), { name: 'user' })
       .put('/users/:id', echo('update'), { name: 'user' });
-    expect(r.url('user', { id: 1 })).toBe('/users/1');
+    expect(r.unmountedPath('user', { id: 1 })).toBe('/users/1');
   });
 
   it('refuses the same method and pattern twice: the second app could never run', () => {

@@ -1,7 +1,8 @@
 import { type App, NotFound } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
 import { type Router, router } from '@tsgi/router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, echo, environFor, seen } from './helpers.js';
+import { call, echo, seen } from './helpers.js';
 
 /** A table of `size` routes of the usual shapes: static, one parameter, nested under a shared prefix. */
 function table(size: number): Router {
@@ -16,7 +17,7 @@ function table(size: number): Router {
 
 /** How many regexps run while `app` dispatches `target`. */
 function regexpRuns(app: App, target: string): number {
-  const environ = environFor('GET', target);
+  const environ = mockEnviron({ method: 'GET', url: target });
   const exec = vi.spyOn(RegExp.prototype, 'exec'); // `test` goes through `exec` too
   try {
     app(environ, () => () => {});

@@ -14,7 +14,7 @@ describe('a router served over HTTP', () => {
         '/posts/:slug',
         (environ, startResponse) => {
           startResponse('200 OK', [['Content-Type', 'text/plain']]);
-          return [`${routeParams(environ).slug} → ${blog.url('post', { slug: 'next one' }, { environ })}`];
+          return [`${routeParams(environ).slug} → ${blog.url(environ, 'post', { slug: 'next one' })}`];
         },
         { name: 'post' },
       )

@@ -1,3 +1,4 @@
+import { callable } from './app/callable.js';
 import { errorPage } from './error-page.js';
 import { STATUS_REASONS } from './http/status.js';
 import type { Body, Environ, HeaderList, StartResponse } from './types.js';
@@ -39,9 +40,11 @@ export class HTTPError extends Error {
     }
     super(message ?? STATUS_REASONS[status] ?? 'Error', { cause: options.cause });
     // An Error cannot be called, so the instance is a function with this class's prototype.
-    const app = ((environ: Environ, startResponse: StartResponse) =>
-      renderError(app, environ, startResponse)) as HTTPError;
-    Object.setPrototypeOf(app, new.target.prototype);
+    const app = callable(
+      ((environ: Environ, startResponse: StartResponse) =>
+        renderError(app, environ, startResponse)) as HTTPError,
+      new.target,
+    );
     Object.defineProperties(app, {
       name: { value: new.target.name, configurable: true },
       message: { value: this.message, writable: true, configurable: true },
@@ -82,6 +85,8 @@ export class Forbidden extends named(403) {}
 export class NotFound extends named(404) {}
 /** 409: the request conflicts with the current state. */
 export class Conflict extends named(409) {}
+/** 412: a precondition of the request (`If-Match`, `If-Unmodified-Since`) failed. */
+export class PreconditionFailed extends named(412) {}
 /** 413: the request body is larger than the limit. */
 export class ContentTooLarge extends named(413) {}
 /** 415: the body's media type is not one this endpoint reads. */

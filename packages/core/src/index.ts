@@ -7,6 +7,7 @@
 export { type FetchHandler, fromFetch } from './adapters/fetch.js';
 export { fromNode, type NodeListener } from './adapters/node/from-node.js';
 // for app authors
+export { callable } from './app/callable.js';
 export { currentEnviron, currentRequest, requestContext } from './app/context.js';
 export { escapeHtml } from './app/escape.js';
 export { type AppClass, fromClass, type HandlerResult, handler } from './app/handler.js';
@@ -28,13 +29,15 @@ export {
   isHTTPError,
   MethodNotAllowed,
   NotFound,
+  PreconditionFailed,
   ServiceUnavailable,
   TooManyRequests,
   Unauthorized,
   UnprocessableContent,
   UnsupportedMediaType,
 } from './errors.js';
-export { ContractError, type ResponseSink, runApp } from './run-app.js';
+export { ContractError } from './response-checks.js';
+export { type ResponseSink, runApp } from './run-app.js';
 export { type CgiOptions, runCgi } from './servers/cgi.js';
 export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './servers/fetch.js';
 // servers: real HTTP in, environ out
@@ -79,6 +82,12 @@ export type {
   StartResponse,
   Write,
 } from './types.js';
+export {
+  matchesMountPrefix,
+  mountedEnviron,
+  moveToScriptName,
+  normalizeMountPrefix,
+} from './url/mount.js';
 export { encodePath, rawPathInfo, rawScriptName } from './url/raw-path.js';
 export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './url/reconstruct.js';
 // the validator

@@ -1,7 +1,14 @@
-import { byteLength, isPromise } from './body/chunk.js';
+import { isPromise } from './body/chunk.js';
 import { InternalServerError, isHTTPError } from './errors.js';
-import { isHopByHop } from './http/hop-by-hop.js';
-import { hasCrLfNul, isBodylessStatus, TOKEN } from './http/syntax.js';
+import { isBodylessStatus } from './http/syntax.js';
+import {
+  ContractError,
+  checkHeaders,
+  chunkLength,
+  isChunkValue,
+  notABody,
+  parseStatus,
+} from './response-checks.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from './types.js';
 
 /**
@@ -25,115 +32,43 @@ export interface ResponseSink {
   readonly bodyless?: boolean;
 }
 
-const STATUS = /^([2-5]\d\d) ([^\r\n\0]+)$/; // 1xx are not final: see tsgi.early_hints
-const DIGITS = /^\d+$/;
-
-/** Thrown when an app breaks the contract (the server answers 500 or aborts). */
-export class ContractError extends TypeError {
-  override name = 'ContractError';
-}
-
-/** A parsed status line. */
-interface Status {
-  readonly code: number;
-  readonly reason: string;
-}
-
-// Apps send a handful of status lines and header names, over and over: each is checked once,
-// then looked up. Bounded, so that an app echoing client input cannot grow them.
-const CACHE_LIMIT = 256;
-const statuses = new Map<string, Status>();
-const NAME_OK = 0;
-const NAME_CONTENT_LENGTH = 1;
-const headerNames = new Map<string, number>();
-
-function remember<V>(cache: Map<string, V>, key: string, value: V): V {
-  if (cache.size < CACHE_LIMIT) cache.set(key, value);
-  return value;
-}
-
-function parseStatus(status: unknown): Status {
-  if (typeof status === 'string') {
-    const known = statuses.get(status);
-    if (known !== undefined) return known;
-    const match = STATUS.exec(status);
-    if (match !== null)
-      return remember(statuses, status, { code: Number(match[1]), reason: match[2] as string });
-  }
-  throw new ContractError(`startResponse: status ${JSON.stringify(status)} is not "NNN Reason"`);
-}
-
-/** NAME_OK or NAME_CONTENT_LENGTH for a header name an app may send; throws for any other. */
-function classifyName(name: unknown): number {
-  if (typeof name !== 'string' || !TOKEN.test(name)) {
-    throw new ContractError(`startResponse: header name ${JSON.stringify(name)} is not an HTTP token`);
-  }
-  const lower = name.toLowerCase();
-  if (isHopByHop(lower)) {
-    throw new ContractError(
-      `startResponse: ${name} is a hop-by-hop header; the server manages the connection`,
-    );
-  }
-  if (lower === 'status') {
-    throw new ContractError('startResponse: a Status header; pass the status as the first argument');
-  }
-  return remember(headerNames, name, lower === 'content-length' ? NAME_CONTENT_LENGTH : NAME_OK);
-}
-
-/** Checks a header list; returns its Content-Length, or -1 when it has none. */
-function checkHeaders(headers: unknown, status: number): number {
-  if (!Array.isArray(headers))
-    throw new ContractError('startResponse: headers must be an array of [name, value]');
-  let contentLength = -1;
-  for (let i = 0; i < headers.length; i++) {
-    const pair: unknown = headers[i];
-    if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new ContractError(`startResponse: header ${i} must be a [name, value] pair`);
-    }
-    const name: unknown = pair[0];
-    const value: unknown = pair[1];
-    const kind = headerNames.get(name as string) ?? classifyName(name);
-    if (typeof value !== 'string' || hasCrLfNul(value)) {
-      throw new ContractError(
-        `startResponse: header ${name} has a value that is not a string free of CR, LF and NUL`,
-      );
-    }
-    if (kind === NAME_CONTENT_LENGTH) {
-      // two lengths let a proxy and a client disagree on where the response ends
-      if (contentLength !== -1) throw new ContractError('startResponse: more than one Content-Length header');
-      if (!DIGITS.test(value))
-        throw new ContractError(`startResponse: Content-Length ${JSON.stringify(value)} is not a number`);
-      if (status === 204) throw new ContractError('startResponse: a 204 response has no Content-Length');
-      contentLength = Number(value);
-    }
-  }
-  return contentLength;
-}
-
-/** The bytes of a chunk; throws for a value that is not one. */
-function chunkLength(chunk: Chunk): number {
-  const length = byteLength(chunk);
-  if (length === -1) {
-    throw new ContractError(`the body yielded a ${typeof chunk}; chunks must be Uint8Array or string`);
-  }
-  return length;
-}
+// The phases of a response, in order. `finish` and `fail` move an exchange from Head or Sending
+// to one of the last five, where it stays; every check of "is it over?" is `phase >= Bodyless`.
+/** The head has not gone out yet: startResponse may (still) be called, or called again with an error. */
+const Head = 0;
+/** The head went out; body bytes follow. */
+const Sending = 1;
+/** The head went out for HEAD, 1xx, 204, 205 or 304: over, and later writes are dropped. */
+const Bodyless = 2;
+/** Over: the whole body went out (or, short of its Content-Length, the connection was aborted). */
+const Ended = 3;
+/** Over: the app failed before the head went out; an error page answers instead. */
+const Failed = 4;
+/** Over: the app failed after the head went out; the connection was aborted. */
+const Aborted = 5;
+/** Over: the client went away; nothing more is sent. */
+const Gone = 6;
+type Phase =
+  | typeof Head
+  | typeof Sending
+  | typeof Bodyless
+  | typeof Ended
+  | typeof Failed
+  | typeof Aborted
+  | typeof Gone;
 
 /** One request's response: the state behind `startResponse` and the body pump. */
 class Exchange {
+  private phase: Phase = Head;
   private status = 0;
   private reason = '';
   private headers: HeaderList | null = null;
   private contentLength = -1;
-  private headersSent = false;
   private sent = 0;
-  private closed = false;
-  private done = false;
-  private gone = false;
-  private watching = false;
-  private discarding = false;
+  /** The body until it is closed: close() clears it, so it runs once. */
   private body: Body | undefined;
   private iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
+  private watching = false;
 
   constructor(
     private readonly environ: Environ,
@@ -144,7 +79,8 @@ class Exchange {
 
   readonly startResponse: StartResponse = (status, headers, error) => {
     if (error !== undefined) {
-      if (this.headersSent) throw error;
+      // too late to replace the head once it went out (or once the client left)
+      if (this.phase !== Head && this.phase !== Failed) throw error;
     } else if (this.headers !== null) {
       throw new ContractError('startResponse called a second time without an error');
     }
@@ -158,8 +94,9 @@ class Exchange {
 
   private readonly write: Write = (chunk) => {
     if (this.headers === null) throw new ContractError('write() called before startResponse');
-    if (this.done) {
-      if (this.discarding || this.gone) return; // HEAD, 204, 205, 304, or nobody listening: bytes go nowhere
+    if (this.phase >= Bodyless) {
+      // HEAD, 204, 205, 304, or nobody listening: bytes go nowhere
+      if (this.phase === Bodyless || this.phase === Gone) return;
       throw new ContractError('write() called after the response ended');
     }
     if (!this.send(chunk, undefined)) return this.sink.drained();
@@ -188,25 +125,23 @@ class Exchange {
 
   private pump(body: Body): Promise<void> | undefined {
     this.body = body;
-    if (this.done) {
+    if (this.phase >= Bodyless) {
       // write() already finished the response (HEAD, 204), or the client left while the app ran
       this.close();
       return;
     }
     try {
       if (Array.isArray(body)) return this.pumpArray(body as Chunk[]);
-      if (typeof body === 'string' || body instanceof Uint8Array) {
-        throw new ContractError(
-          'the app returned a bare string or bytes; return an iterable of chunks, e.g. [text]',
-        );
-      }
-      if (typeof (body as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function') {
+      if (typeof (body as AsyncIterable<Chunk> | undefined)?.[Symbol.asyncIterator] === 'function') {
         this.iterator = (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
         this.watchClient();
         return this.pumpAsync(this.iterator).catch((error) => this.fail(error));
       }
-      if (typeof (body as Iterable<Chunk>)?.[Symbol.iterator] !== 'function') {
-        throw new ContractError('the app returned something that is not an Iterable or AsyncIterable body');
+      if (
+        typeof (body as Iterable<Chunk> | undefined)?.[Symbol.iterator] !== 'function' ||
+        isChunkValue(body)
+      ) {
+        throw notABody(body);
       }
       this.iterator = (body as Iterable<Chunk>)[Symbol.iterator]();
       return this.pumpSync(this.iterator as Iterator<Chunk>);
@@ -225,12 +160,12 @@ class Exchange {
   private pumpArrayFrom(chunks: Chunk[], from: number, total: number): Promise<void> | undefined {
     const last = chunks.length - 1;
     for (let i = from; i < last; i++) {
-      if (this.gone) return;
+      if (this.phase === Gone) return;
       if (!this.send(chunks[i] as Chunk, total)) {
         this.watchClient();
         return this.resumeAfterDrain(() => this.pumpArrayFrom(chunks, i + 1, total));
       }
-      if (this.done) return;
+      if (this.phase >= Bodyless) return;
     }
     // the last chunk goes out with the end: one write for a single-chunk body
     this.finish(total, chunks[last]);
@@ -238,7 +173,7 @@ class Exchange {
 
   private pumpSync(iterator: Iterator<Chunk>): Promise<void> | undefined {
     for (;;) {
-      if (this.gone) return;
+      if (this.phase === Gone) return;
       const step = iterator.next();
       if (step.done) {
         this.iterator = undefined;
@@ -249,22 +184,22 @@ class Exchange {
         this.watchClient();
         return this.resumeAfterDrain(() => this.pumpSync(iterator));
       }
-      if (this.done) return; // HEAD or a bodyless status: nothing more is needed
+      if (this.phase >= Bodyless) return; // HEAD or a bodyless status: nothing more is needed
     }
   }
 
   private async pumpAsync(iterator: AsyncIterator<Chunk>): Promise<void> {
     for (;;) {
-      if (this.gone) return; // the client left before the first pull
+      if (this.phase === Gone) return; // the client left before the first pull
       const step = await iterator.next();
-      if (this.gone) return;
+      if ((this.phase as Phase) === Gone) return; // it may have left while the app worked
       if (step.done) {
         this.iterator = undefined;
         this.finish(undefined);
         return;
       }
       if (!this.send(step.value, undefined)) await this.sink.drained();
-      if (this.done) return;
+      if (this.phase >= Bodyless) return;
     }
   }
 
@@ -282,13 +217,18 @@ class Exchange {
   private send(chunk: Chunk, knownLength: number | undefined): boolean {
     const length = chunkLength(chunk);
     if (length === 0) return true; // an empty chunk does not make the headers go out
-    if (!this.headersSent) this.sendHead(knownLength);
-    if (this.done) return true;
+    if (this.phase === Head) this.sendHead(knownLength);
+    if (this.phase >= Bodyless) return true;
+    this.count(length);
+    return this.sink.write(chunk);
+  }
+
+  /** Counts bytes about to go out; more than the app's Content-Length is its error. */
+  private count(length: number): void {
     this.sent += length;
     if (this.contentLength !== -1 && this.sent > this.contentLength) {
       throw new ContractError(`the app sent more than its Content-Length of ${this.contentLength} bytes`);
     }
-    return this.sink.write(chunk);
   }
 
   private sendHead(knownLength: number | undefined): void {
@@ -307,28 +247,30 @@ class Exchange {
     }
     this.sink.sendHead(this.status, this.reason, headers);
     // only now: a head the sink refused (node throws on a character it cannot send) is still a 500
-    this.headersSent = true;
+    this.phase = Sending;
     // no body bytes for HEAD, 204, 205, 304: stop pulling and end
     if (bodyless || this.sink.bodyless) {
-      this.discarding = true;
-      this.finish(knownLength);
+      this.phase = Bodyless;
+      this.end(undefined, 0);
     }
   }
 
   /** Ends the response, sending `last` (the final chunk, when the pump knows it) with the end. */
   private finish(knownLength: number | undefined, last?: Chunk): void {
-    if (this.done) return;
+    if (this.phase >= Bodyless) return;
     const length = last === undefined ? 0 : chunkLength(last);
-    if (length > 0 || !this.headersSent) {
-      if (!this.headersSent) this.sendHead(knownLength ?? length);
-      if (this.done) return; // sendHead finished a bodyless response
-      this.sent += length;
-      if (this.contentLength !== -1 && this.sent > this.contentLength) {
-        throw new ContractError(`the app sent more than its Content-Length of ${this.contentLength} bytes`);
-      }
+    if (length > 0 || this.phase === Head) {
+      if (this.phase === Head) this.sendHead(knownLength ?? length);
+      if (this.phase >= Bodyless) return; // sendHead finished a bodyless response
+      this.count(length);
     }
-    this.done = true;
-    if (this.contentLength > this.sent && !this.sink.bodyless && !isBodylessStatus(this.status)) {
+    this.phase = Ended;
+    this.end(last, length);
+  }
+
+  /** The end of a response that went out: whole, or aborted when short of its Content-Length. */
+  private end(last: Chunk | undefined, length: number): void {
+    if (this.contentLength > this.sent && this.phase !== Bodyless) {
       if (length > 0) this.sink.write(last as Chunk);
       this.sink.abort(
         new ContractError(`the app sent ${this.sent} of its Content-Length of ${this.contentLength} bytes`),
@@ -341,14 +283,15 @@ class Exchange {
 
   /** An error from the app: a response if headers did not go out, else an aborted one. */
   private fail(error: unknown): void {
-    if (this.done) {
-      if (!this.gone) this.log('error after the response ended', error);
+    if (this.phase >= Bodyless) {
+      if (this.phase !== Gone) this.log('error after the response ended', error);
       this.close();
       return;
     }
-    this.done = true;
+    const headSent = this.phase === Sending;
+    this.phase = headSent ? Aborted : Failed;
     this.close();
-    if (this.headersSent) {
+    if (headSent) {
       this.log('error after the response started; the connection is aborted', error);
       this.sink.abort(error);
       return;
@@ -367,17 +310,17 @@ class Exchange {
     if (this.watching) return;
     this.watching = true;
     this.sink.onGone?.(() => {
-      if (this.done) return;
-      this.gone = true;
-      this.done = true;
+      if (this.phase >= Bodyless) return;
+      this.phase = Gone;
       this.close();
     });
   }
 
   /** Returns an unfinished iterator and calls `body.close()`, exactly once. */
   private close(): void {
-    if (this.closed || this.body === undefined) return; // a body not yet returned is closed on arrival
-    this.closed = true;
+    const body = this.body;
+    if (body === undefined) return; // a body not yet returned is closed on arrival; a closed one is gone
+    this.body = undefined;
     const iterator = this.iterator;
     this.iterator = undefined;
     try {
@@ -387,8 +330,7 @@ class Exchange {
     } catch (error) {
       this.log('iterator return() failed', error);
     }
-    const body = this.body;
-    if (body === undefined || typeof body.close !== 'function') return;
+    if (typeof body?.close !== 'function') return;
     try {
       const closed = body.close();
       if (isPromise(closed)) closed.then(undefined, (error) => this.log('body.close() failed', error));

@@ -10,6 +10,7 @@ import {
 } from 'path-to-regexp';
 import { decodeSegment, escapePercent } from './encode.js';
 import type { RouteParams } from './params.js';
+import { type Shape, shapeOf } from './shadow.js';
 
 /** Values for a URL's parameters: a `:name` takes a string or number, a `*name` an array of segments. */
 export type UrlParams = Readonly<
@@ -35,6 +36,8 @@ export class Pattern {
   readonly regexp: RegExp;
   readonly keys: readonly Key[];
   readonly #text: string;
+  readonly #tokens: readonly Token[];
+  #shape: Shape | undefined;
   #build: ((data: BuildData) => string) | undefined;
 
   /** Throws a `TypeError` naming the pattern when it is malformed. */
@@ -74,8 +77,15 @@ export class Pattern {
     this.regexp = compiled.regexp;
     this.keys = compiled.keys;
     const tokens = data.tokens;
+    this.#tokens = tokens;
     this.staticPath = tokens.every((token) => token.type === 'text') ? textOf(tokens) : undefined;
     this.segments = leadingSegments(tokens);
+  }
+
+  /** The segments of each way the pattern matches, to tell when one pattern hides another (shadow.ts). */
+  get shape(): Shape {
+    this.#shape ??= shapeOf(this.#tokens);
+    return this.#shape;
   }
 
   /** The decoded parameters of a match of {@link regexp}. */

@@ -14,6 +14,7 @@ import { Route, sortMethods } from './route.js';
 import { type IndexNode, RouteIndex } from './route-index.js';
 import { segmentPath } from './segment-path.js';
 import { otherSpelling, redirectLocation, type TrailingSlash } from './trailing-slash.js';
+import { type Placed, refuseUnreachable } from './unreachable.js';
 
 /** Options of `router()`. */
 export interface RouterOptions {
@@ -44,6 +45,8 @@ export class RouteTable {
   readonly routes = new Map<string, Route>();
   readonly mounts = new Map<string, Mount>();
   readonly names = new Map<string, Route | Mount>();
+  /** The routes with parameters and the mounts, in the order added (for refuseUnreachable). */
+  readonly placed = new Map<Route | Mount, Placed>();
   readonly trailingSlash: TrailingSlash;
 
   constructor(options: RouterOptions) {
@@ -66,12 +69,15 @@ export class RouteTable {
     const pattern = new Pattern(source, 'route');
     // one Route per path (static) or pattern, however many methods and calls add to it
     const key = pattern.staticPath === undefined ? `pattern ${source}` : `path ${pattern.staticPath}`;
-    let route = this.routes.get(key);
-    if (route === undefined) {
-      route = new Route(pattern);
+    const existing = this.routes.get(key);
+    const route = existing ?? new Route(pattern);
+    if (pattern.staticPath === undefined) refuseUnreachable(this.placed.values(), this.place(route), methods);
+    if (existing === undefined) {
       this.routes.set(key, route);
-      if (pattern.staticPath === undefined) this.index.add(route);
-      else this.index.addStatic(pattern.staticPath, route);
+      if (pattern.staticPath === undefined) {
+        this.index.add(route);
+        this.placed.set(route, this.place(route));
+      } else this.index.addStatic(pattern.staticPath, route);
     }
     for (const method of methods) route.add(method, app);
     if (name !== undefined) this.name(name, route);
@@ -84,9 +90,16 @@ export class RouteTable {
       throw new TypeError(`Something is already mounted at ${source}`);
     }
     const mount = new Mount(pattern, app);
+    refuseUnreachable(this.placed.values(), this.place(mount), [undefined]);
     this.mounts.set(pattern.regexp.source, mount);
     this.index.add(mount);
+    this.placed.set(mount, this.place(mount));
     if (name !== undefined) this.name(name, mount);
+  }
+
+  /** Where an entry sits in the order of dispatch: its place if added, else the next one. */
+  place(entry: Route | Mount): Placed {
+    return this.placed.get(entry) ?? { entry, order: this.placed.size };
   }
 
   name(name: string, entry: Route | Mount): void {

@@ -37,11 +37,20 @@ export class Route {
     this.pattern = pattern;
   }
 
-  /** Adds the app for a method (`undefined`: every method). Throws if one is there already. */
+  /**
+   * Adds the app for a method (`undefined`: every method). Throws if one is there already,
+   * or if `all()` is: routed first, it reads as answering this method too.
+   */
   add(method: string | undefined, app: App): void {
     if (method === undefined ? this.#anyMethod !== undefined : this.#byMethod.has(method)) {
       const what = method ?? 'every method (all)';
       throw new TypeError(`${what} ${this.pattern.source} is routed twice: the second app could never run`);
+    }
+    if (method !== undefined && this.#anyMethod !== undefined) {
+      throw new TypeError(
+        `${method} ${this.pattern.source} is routed after all() ${this.pattern.source}, which answers every method: ` +
+          `route ${method} first, then all() for the other methods`,
+      );
     }
     if (method === undefined) this.#anyMethod = app;
     else this.#byMethod.set(method, app);
@@ -54,6 +63,16 @@ export class Route {
       (method === 'HEAD' ? this.#byMethod.get('GET') : undefined) ??
       this.#anyMethod
     );
+  }
+
+  /** The methods routed one by one (not by `all()`). */
+  methods(): IterableIterator<string> {
+    return this.#byMethod.keys();
+  }
+
+  /** Whether `all()` routed every method here. */
+  get answersAll(): boolean {
+    return this.#anyMethod !== undefined;
   }
 
   /** Adds the methods this route answers to `allowed` (HEAD with GET, as {@link appFor} does). */

@@ -1,8 +1,9 @@
 import { Request as TsgiRequest } from '../app/request.js';
+import { iterableStream, streamChunks } from '../body/streams.js';
 import { HTTPError } from '../errors.js';
 import { endToEndHeaders } from '../http/hop-by-hop.js';
 import { statusLine } from '../http/status.js';
-import type { App, Body, Environ, HeaderList } from '../types.js';
+import type { App, Environ, HeaderList } from '../types.js';
 import { targetWithinMount } from '../url/raw-path.js';
 import { toPlainError } from './node/plain-error.js';
 
@@ -42,7 +43,8 @@ export function fromFetch(handler: FetchHandler): App {
       unlink();
       return [];
     }
-    return streamBody(response.body, unlink);
+    // one chunk per read; close() cancels the stream
+    return streamChunks(response.body, unlink);
   };
 }
 
@@ -102,36 +104,12 @@ function toRequest(environ: Environ, signal: AbortSignal, failure: InputFailure)
   const init: RequestInit & { duplex: 'half' } = {
     method,
     headers: endToEndHeaders(tsgiRequest.headers),
-    body: hasBody ? inputStream(environ['tsgi.input'], failure) : null,
+    body: hasBody ? iterableStream(environ['tsgi.input'], (error) => failure.seen(error)) : null,
     signal,
     // a streamed request body needs this (the handler may answer before reading it all)
     duplex: 'half',
   };
   return new Request(url, init);
-}
-
-/** `tsgi.input` as a ReadableStream that pulls a chunk only when the reader wants one. */
-function inputStream(input: AsyncIterable<Uint8Array>, failure: InputFailure): ReadableStream<Uint8Array> {
-  let iterator: AsyncIterator<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        iterator ??= input[Symbol.asyncIterator]();
-        let step: IteratorResult<Uint8Array>;
-        try {
-          step = await iterator.next();
-        } catch (error) {
-          throw failure.seen(error);
-        }
-        if (step.done) controller.close();
-        else controller.enqueue(step.value);
-      },
-      async cancel() {
-        await iterator?.return?.();
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 /** The response headers as a tsgi header list: every `Set-Cookie` kept, hop-by-hop dropped. */
@@ -142,33 +120,4 @@ function responseHeaders(response: Response): HeaderList {
   }
   for (const cookie of response.headers.getSetCookie()) pairs.push(['set-cookie', cookie]);
   return endToEndHeaders(pairs);
-}
-
-/** A response body stream as a tsgi body: one chunk per read; `close()` cancels the stream. */
-function streamBody(stream: ReadableStream<Uint8Array>, unlink: (cutShort?: boolean) => void): Body {
-  const reader = stream.getReader();
-  let finished = false;
-  const close = async (): Promise<void> => {
-    unlink(!finished);
-    if (finished) return;
-    finished = true;
-    await reader.cancel();
-  };
-  const iterator: AsyncIterator<Uint8Array> = {
-    async next() {
-      if (finished) return { done: true, value: undefined };
-      const step = await reader.read();
-      if (step.done) {
-        finished = true;
-        reader.releaseLock();
-        return { done: true, value: undefined };
-      }
-      return { done: false, value: step.value };
-    },
-    async return() {
-      await close();
-      return { done: true, value: undefined };
-    },
-  };
-  return { [Symbol.asyncIterator]: () => iterator, close };
 }

@@ -2,6 +2,7 @@ import { type SerializeOptions, serialize } from 'cookie';
 import { statusLine } from '../http/status.js';
 import { hasCrLfNul, isBodylessStatus, TOKEN } from '../http/syntax.js';
 import type { Body, Chunk, Environ, HeaderList, StartResponse } from '../types.js';
+import { callable } from './callable.js';
 import { isSafeHtml, type SafeHtml } from './html.js';
 
 /**
@@ -110,12 +111,14 @@ export class Response {
 
   constructor(body?: ResponseBody, init: ResponseInit = {}) {
     // A class instance cannot be called, so the instance is a function with this class's prototype.
-    const app = ((_environ: Environ, startResponse: StartResponse): Body => {
-      // a copy: a server may add headers (Content-Length) to the list it is given
-      startResponse(statusLine(app.status), app.headers.slice());
-      return toBody(app.body);
-    }) as Response;
-    Object.setPrototypeOf(app, new.target.prototype);
+    const app = callable(
+      ((_environ: Environ, startResponse: StartResponse): Body => {
+        // a copy: a server may add headers (Content-Length) to the list it is given
+        startResponse(statusLine(app.status), app.headers.slice());
+        return toBody(app.body);
+      }) as Response,
+      new.target,
+    );
     app.status = checkStatus(init.status ?? 200);
     checkBodyless(app.status, body);
     app.headers = [];

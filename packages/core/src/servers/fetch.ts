@@ -1,3 +1,4 @@
+import { streamChunks } from '../body/streams.js';
 import { createEnviron, emptyInput } from '../environ.js';
 import { errorPage } from '../error-page.js';
 import { type HTTPError, isHTTPError } from '../errors.js';
@@ -88,7 +89,7 @@ function requestEnviron<Context>(
     method: request.method,
     target: `${url.pathname}${url.search}`,
     rawHeaders,
-    input: request.body === null ? emptyInput : streamInput(request.body),
+    input: request.body === null ? emptyInput : streamChunks(request.body),
     scheme: https ? 'https' : 'http',
     serverName: url.hostname.replace(/^\[(.*)\]$/, '$1'), // an IPv6 address without its URL brackets
     serverPort: url.port || (https ? '443' : '80'),
@@ -97,29 +98,6 @@ function requestEnviron<Context>(
     errors: options.errors ?? consoleErrors,
     signal,
   });
-}
-
-/** A request body stream as `tsgi.input`; stopping early cancels the rest. */
-function streamInput(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      const reader = stream.getReader();
-      let done = false;
-      try {
-        for (;;) {
-          const step = await reader.read();
-          if (step.done) {
-            done = true;
-            return;
-          }
-          yield step.value;
-        }
-      } finally {
-        if (!done) await reader.cancel();
-        reader.releaseLock();
-      }
-    },
-  };
 }
 
 /** The answer to a request refused before the app runs (an undecodable path): the error's page. */

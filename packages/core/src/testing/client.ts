@@ -1,35 +1,17 @@
-import { createEnviron } from '../environ.js';
 import { isHTTPError } from '../errors.js';
-import { splitAbsoluteForm } from '../http/syntax.js';
 import { type ResponseSink, runApp } from '../run-app.js';
 import type { App, Chunk, Environ, HeaderList } from '../types.js';
 import { validate } from '../validate/index.js';
 import { detached, reportOf } from '../validate/state.js';
+import { type MockRequest, mockEnviron } from './environ.js';
 
 /** The request {@link request} makes. Every field is optional: the default is `GET /`. */
-export interface TestRequestInit {
-  /** Default `GET`, or `POST` when there is a `body` or `json`. */
-  method?: string;
-  /** A request-target (`/users/7?tab=posts`, sent as is, not normalized) or an absolute
-   * `http(s)://` URL, which also sets the scheme, SERVER_NAME, SERVER_PORT and Host. Default `/`. */
-  url?: string;
-  /** Request headers; a name may repeat (an array value, or a repeated pair). */
-  headers?: Record<string, string | readonly string[]> | HeaderList | Headers;
-  /** The request body. A string is sent as UTF-8, URLSearchParams as a form (with its
-   * Content-Type), an async iterable streams with `Transfer-Encoding: chunked`. */
-  body?: string | Uint8Array | URLSearchParams | AsyncIterable<Uint8Array>;
-  /** A value to send as JSON, with `Content-Type: application/json`. */
-  json?: unknown;
-  /** REMOTE_ADDR. Default `127.0.0.1`. */
-  remoteAddr?: string;
-  /** Aborting it is the client going away: `tsgi.signal` fires and the server stops the body.
-   * `request()` resolves when the response ends, so an endless stream (server-sent events) needs one. */
-  signal?: AbortSignal;
+export interface TestRequestInit extends MockRequest {
   /**
    * Reject with the app's error instead of resolving with the 500 (or the cut-short response)
    * the server made of it. Default true: an unexpected error fails the test with its own stack.
    * A thrown HTTPError is an answer, not a failure: it resolves with its response either way.
-   * A contract violation (a {@link ValidationError}) is always an error worth failing on, and
+   * A contract violation (a `ValidationError`) is always an error worth failing on, and
    * rejects unless this is false.
    */
   rethrow?: boolean;
@@ -108,102 +90,10 @@ class MemorySink implements ResponseSink {
   }
 }
 
-/** Splits `url` into what the environ needs. */
-function parseUrl(url: string): {
-  scheme: 'http' | 'https';
-  host: string;
-  name: string;
-  port: string;
-  target: string;
-} {
-  const withoutFragment = url.split('#', 1)[0] as string;
-  const absolute = splitAbsoluteForm(withoutFragment);
-  if (absolute === null) {
-    if (!withoutFragment.startsWith('/') && withoutFragment !== '*') {
-      throw new TypeError(
-        `request(): url must start with '/' or be an absolute http(s) URL, got ${JSON.stringify(url)}`,
-      );
-    }
-    return { scheme: 'http', host: 'localhost', name: 'localhost', port: '80', target: withoutFragment };
-  }
-  const scheme = absolute.scheme.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') throw new TypeError(`request(): unsupported scheme ${scheme}`);
-  const authority = new URL(`${scheme}://${absolute.authority}`);
-  const name = authority.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = authority.port || (scheme === 'https' ? '443' : '80');
-  const target = absolute.rest.startsWith('/') ? absolute.rest : `/${absolute.rest}`; // `http://h?x` is `/?x`
-  return { scheme, host: authority.host, name, port, target };
-}
-
-function headerPairs(headers: TestRequestInit['headers']): HeaderList {
-  if (headers === undefined) return [];
-  if (Array.isArray(headers)) return headers;
-  if (headers instanceof Headers) return [...headers];
-  const pairs: HeaderList = [];
-  for (const [name, value] of Object.entries(headers)) {
-    for (const one of typeof value === 'string' ? [value] : value) pairs.push([name, one]);
-  }
-  return pairs;
-}
-
-/** The request body as bytes (when its length is known) or a stream, and the headers it implies. */
-function requestBody(init: TestRequestInit): {
-  bytes?: Uint8Array;
-  stream?: AsyncIterable<Uint8Array>;
-  type?: string;
-} {
-  if (init.json !== undefined)
-    return { bytes: encoder.encode(JSON.stringify(init.json)), type: 'application/json' };
-  const body = init.body;
-  if (body === undefined) return {};
-  if (typeof body === 'string') return { bytes: encoder.encode(body), type: 'text/plain; charset=utf-8' };
-  if (body instanceof Uint8Array) return { bytes: body };
-  if (body instanceof URLSearchParams) {
-    return { bytes: encoder.encode(body.toString()), type: 'application/x-www-form-urlencoded' };
-  }
-  return { stream: body };
-}
-
-/** Builds the environ a real server would build for this request (through createEnviron). */
-function buildEnviron(init: TestRequestInit, log: string[], hints: string[][]): Environ {
-  const { scheme, host, name, port, target } = parseUrl(init.url ?? '/');
-  const body = requestBody(init);
-  const given = headerPairs(init.headers);
-  const has = (header: string) => given.some(([key]) => key.toLowerCase() === header);
-  const raw: string[] = [];
-  if (!has('host')) raw.push('Host', host);
-  for (const [key, value] of given) raw.push(key, value);
-  if (body.type !== undefined && !has('content-type')) raw.push('Content-Type', body.type);
-  if (body.bytes !== undefined && !has('content-length'))
-    raw.push('Content-Length', String(body.bytes.byteLength));
-  if (body.stream !== undefined && !has('content-length')) raw.push('Transfer-Encoding', 'chunked');
-  const bytes = body.bytes;
-  const input: AsyncIterable<Uint8Array> = body.stream ?? {
-    async *[Symbol.asyncIterator]() {
-      if (bytes !== undefined && bytes.byteLength > 0) yield bytes;
-    },
-  };
-  const hasBody = body.bytes !== undefined || body.stream !== undefined;
-  return createEnviron({
-    method: init.method ?? (hasBody ? 'POST' : 'GET'),
-    target,
-    rawHeaders: raw,
-    input,
-    scheme,
-    serverName: name,
-    serverPort: port,
-    remoteAddr: init.remoteAddr ?? '127.0.0.1',
-    remotePort: '50000',
-    errors: { write: (message) => log.push(message) },
-    signal: init.signal,
-    earlyHints: (links) => hints.push([...links]),
-  });
-}
-
 /**
  * Calls an app in-process, with no socket, the way a server would — like werkzeug's `Client`
  * or Hono's `app.request` — and returns the whole response. The environ is the one a real
- * server builds (`createEnviron`), the app runs under {@link validate} (so a broken contract
+ * server builds ({@link mockEnviron}), the app runs under {@link validate} (so a broken contract
  * fails the test) and under `runApp`, the same driver as `serve()`: Content-Length, HEAD,
  * lazy headers and the 500 of an error all behave as on the wire.
  *
@@ -218,14 +108,16 @@ function buildEnviron(init: TestRequestInit, log: string[], hints: string[][]): 
 export async function request(app: App, init: TestRequestInit = {}): Promise<TestResponse> {
   const log: string[] = [];
   const hints: string[][] = [];
+  const errorStream = { write: (message: string) => void log.push(message) };
+  const earlyHints = (links: string[]) => void hints.push([...links]);
   let environ: Environ;
   let target: App = validate(app);
   try {
-    environ = buildEnviron(init, log, hints);
+    environ = mockEnviron({ ...init, errors: errorStream, earlyHints });
   } catch (error) {
     if (!isHTTPError(error)) throw error;
     // what a server answers before any app runs (an undecodable path): the error itself
-    environ = buildEnviron({ ...init, url: '/' }, log, hints);
+    environ = mockEnviron({ ...init, url: '/', errors: errorStream, earlyHints });
     target = error;
   }
   const sink = new MemorySink(environ.REQUEST_METHOD === 'HEAD', init.signal);

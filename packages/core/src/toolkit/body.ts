@@ -1,4 +1,5 @@
 import { byteLength, isPromise } from '../body/chunk.js';
+import { type BodyIterator, wrapBody } from '../body/wrap.js';
 import type { Body, Chunk } from '../types.js';
 
 /**
@@ -111,25 +112,20 @@ export function onBodyDone(body: Body, hook: (outcome: BodyOutcome) => void): Bo
  * @example const inContext = bodyWithin(body, (step) => storage.run(environ, step));
  */
 export function bodyWithin(body: Body, run: <T>(step: () => T) => T): Body {
+  // an array runs no code while it is sent: nothing to wrap, and it keeps its known length
   if (Array.isArray(body)) return body;
-  const isAsync = typeof (body as AsyncIterable<Chunk>)[Symbol.asyncIterator] === 'function';
-  const open = (): Iterator<Chunk> | AsyncIterator<Chunk> =>
-    run(() =>
-      isAsync
-        ? (body as AsyncIterable<Chunk>)[Symbol.asyncIterator]()
-        : (body as Iterable<Chunk>)[Symbol.iterator](),
-    );
-  const wrapped: Body = isAsync
-    ? { [Symbol.asyncIterator]: () => iteratorWithin(open(), run) as AsyncIterator<Chunk> }
-    : { [Symbol.iterator]: () => iteratorWithin(open(), run) as Iterator<Chunk> };
-  if (body.close !== undefined) wrapped.close = () => run(() => body.close?.());
-  return wrapped;
+  const close = body.close;
+  return wraps(
+    wrapBody(body, {
+      iterator: (make) => iteratorWithin(run(make), run),
+      close: close === undefined ? undefined : () => run(() => close.call(body)),
+    }),
+    body,
+  );
 }
 
-function iteratorWithin<I extends Iterator<Chunk> | AsyncIterator<Chunk>>(
-  iterator: I,
-  run: <T>(step: () => T) => T,
-): I {
+/** An iterator whose `next`, `return` and `throw` each run through `run`. */
+function iteratorWithin<I extends BodyIterator>(iterator: I, run: <T>(step: () => T) => T): I {
   const wrapped: Partial<Record<'next' | 'return' | 'throw', (...args: unknown[]) => unknown>> = {};
   for (const method of ['next', 'return', 'throw'] as const) {
     const fn = iterator[method] as ((...args: unknown[]) => unknown) | undefined;
@@ -205,7 +201,9 @@ function wrapSteps(
   };
   const step = (result: IteratorResult<Chunk>): IteratorResult<Chunk> => {
     if (result.done) finished = true;
-    return onStep(result);
+    // a step that lands after close() began (an async source busy when the client left) is
+    // thrown away by the consumer: it must not count as sent
+    return closed ? result : onStep(result);
   };
   const failed = (error: unknown): never => {
     finished = true;

@@ -1,6 +1,6 @@
 import { isPromise } from '../body/chunk.js';
 import { isHTTPError } from '../errors.js';
-import { ContractError } from '../run-app.js';
+import { ContractError } from '../response-checks.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from '../types.js';
 import { wraps } from './body.js';
 import { Captured } from './captured.js';

@@ -4,7 +4,7 @@ import { watchBody } from './body.js';
 import { checkEnviron, watchRequestStreams } from './environ.js';
 import { watchStartResponse } from './response.js';
 import { show, ValidationError } from './rules.js';
-import { beginExchange, type Exchange, type ValidateOptions } from './state.js';
+import { type AppCall, beginAppCall, type ValidateOptions } from './state.js';
 
 export { RULES, type Rule, ValidationError } from './rules.js';
 export { finishValidation, type ValidateOptions } from './state.js';
@@ -33,36 +33,36 @@ export function validate(app: App, options: ValidateOptions = {}): App {
     if (typeof environ !== 'object' || environ === null || Array.isArray(environ)) {
       throw new ValidationError('environ-type', show(environ));
     }
-    const x = beginExchange(environ, options);
-    checkEnviron(environ, startResponse, x);
-    watchRequestStreams(environ, x);
-    const watchedStartResponse = watchStartResponse(startResponse, x);
+    const call = beginAppCall(environ, options);
+    checkEnviron(environ, startResponse, call);
+    watchRequestStreams(environ, call);
+    const watchedStartResponse = watchStartResponse(startResponse, call);
     let body: Body | Promise<Body>;
     try {
-      body = x.run(() => app(environ, watchedStartResponse));
+      body = call.run(() => app(environ, watchedStartResponse));
     } catch (error) {
-      x.sawError(error);
+      call.sawError(error);
       throw error;
     }
     if (isPromise(body)) {
       return body.then(
-        (resolved) => checkedBody(resolved, x),
+        (resolved) => checkedBody(resolved, call),
         (error: unknown) => {
-          x.sawError(error);
+          call.sawError(error);
           throw error;
         },
       );
     }
-    return checkedBody(body, x);
+    return checkedBody(body, call);
   };
 }
 
 /** The body, wrapped; a body refused outright is closed before the violation is thrown. */
-function checkedBody(body: unknown, x: Exchange): Body {
+function checkedBody(body: unknown, call: AppCall): Body {
   try {
-    return watchBody(body, x);
+    return watchBody(body, call);
   } catch (error) {
-    x.closed = true; // the server never gets this body: close it here
+    call.closed = true; // the server never gets this body: close it here
     const close = (body as { close?: unknown } | null)?.close;
     if (typeof close === 'function') {
       try {

@@ -55,6 +55,8 @@ export const RULES = {
   'body-type': 'the app must return an Iterable or an AsyncIterable of chunks (or a promise of one)',
   'body-string': 'the app returned a bare string, which iterates by character: return [text]',
   'body-bytes': 'the app returned bare bytes, which iterate as numbers: return [bytes]',
+  'body-fetch-response':
+    "the app returned a global fetch Response: this is the global fetch Response; use toFetch/fromFetch, or tsgi's Response",
   'body-close-type': "the body's close, when present, must be a function",
   'body-reused': 'a one-shot body (an iterator, a generator) was returned a second time',
   'iterator-type': "the body's iterator must have a next() method",

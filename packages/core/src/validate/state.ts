@@ -23,8 +23,8 @@ interface Report {
  * What one validator knows about one request: the response the app started and the body
  * it returned. A validator inside a middleware finds the one outside it as its `parent`.
  */
-export class Exchange {
-  readonly children: Exchange[] = [];
+export class AppCall {
+  readonly children: AppCall[] = [];
   readonly report: Report;
 
   // the response, as startResponse set it
@@ -44,6 +44,8 @@ export class Exchange {
   finished = false;
   returned = false;
   closed = false;
+  /** An async close() is still running: its children are checked when it settles. */
+  closing = false;
   closeChecked = false;
   /** Chunks this body handed to its consumer: the parent side of the streaming rule. */
   yielded = 0;
@@ -55,7 +57,7 @@ export class Exchange {
 
   constructor(
     readonly environ: Environ,
-    readonly parent: Exchange | undefined,
+    readonly parent: AppCall | undefined,
     readonly streaming: boolean,
   ) {
     this.report = parent?.report ?? { violations: [], errors: [] };
@@ -90,13 +92,13 @@ export class Exchange {
   }
 }
 
-const current = new AsyncLocalStorage<Exchange>();
-const exchanges = new WeakMap<Environ, Exchange[]>();
+const current = new AsyncLocalStorage<AppCall>();
+const exchanges = new WeakMap<Environ, AppCall[]>();
 
 /** Starts the record of one request through one validator. */
-export function beginExchange(environ: Environ, options: ValidateOptions): Exchange {
+export function beginAppCall(environ: Environ, options: ValidateOptions): AppCall {
   const parent = current.getStore();
-  const exchange = new Exchange(environ, parent, options.streaming ?? true);
+  const exchange = new AppCall(environ, parent, options.streaming ?? true);
   if (parent === undefined) {
     const list = exchanges.get(environ);
     if (list === undefined) exchanges.set(environ, [exchange]);
@@ -111,7 +113,7 @@ export function detached<T>(fn: () => T): T {
 }
 
 /** Records a violation for every body in this tree that was returned but never closed or returned. */
-export function checkClosed(exchange: Exchange): void {
+export function checkClosed(exchange: AppCall): void {
   if (exchange.closeChecked) return;
   exchange.closeChecked = true;
   if (exchange.hasBody && !exchange.closed) exchange.violation('close-not-called');

@@ -1,6 +1,8 @@
+import { AsyncResource } from 'node:async_hooks';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { RequestHeaders } from '../../app/request.js';
+import { ChunkQueue } from '../../body/chunk-queue.js';
 import type { App, Body, Environ } from '../../types.js';
 import { rawPathInfo, rawScriptName, targetWithinMount } from '../../url/raw-path.js';
 import { toPlainError } from './plain-error.js';
@@ -16,7 +18,7 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse) => void;
  *
  * The listener gets a real `IncomingMessage` that streams `tsgi.input`, and a real
  * `ServerResponse` whose output becomes the tsgi response (so tsgi middleware still sees it):
- * `res.write()` returns false until the server pulls the chunk, then `'drain'`; `'finish'` and
+ * `res.write()` returns false once 16 KiB (`res.writableHighWaterMark`) wait for the server to pull them, then `'drain'`; `'finish'` and
  * `'close'` fire as on node:http; when the client goes away, `req` gets `'aborted'` and `'close'`.
  *
  * Mounting: `req.url` is the target within the mount (`PATH_INFO` and the query, as received),
@@ -38,11 +40,6 @@ export function fromNode(listener: NodeListener): App {
   };
 }
 
-interface Queued {
-  bytes: Uint8Array;
-  callback: Callback | undefined;
-}
-
 /** One request through a Node listener: the emulated req/res and the tsgi response they produce. */
 class NodeExchange {
   readonly socket: EmulatedSocket;
@@ -52,15 +49,16 @@ class NodeExchange {
   readonly body: Body;
   private resolveHead!: (head: Head) => void;
   private rejectHead!: (error: unknown) => void;
-  private queue: Queued[] = [];
-  private waiter: {
-    resolve: (step: IteratorResult<Uint8Array>) => void;
-    reject: (error: unknown) => void;
-  } | null = null;
+  /** The body as the listener writes it, pulled by the server. */
+  private readonly queue = new ChunkQueue<Uint8Array>({
+    taken: (bytes) => this.taken(bytes),
+    ended: () => this.finish(),
+  });
+  /** The write callbacks of the queued chunks, in the same order. */
+  private callbacks: Array<Callback | undefined> = [];
+  private queuedBytes = 0;
   private needDrain = false;
-  private ended = false;
   private state: 'open' | 'finished' | 'aborted' = 'open';
-  private abortError: unknown;
   private input: AsyncIterator<Uint8Array> | undefined;
   private inputError: Error | undefined;
 
@@ -78,13 +76,10 @@ class NodeExchange {
       needDrain: () => this.needDrain,
       head: (head) => this.resolveHead(head),
       push: (bytes, callback) => this.push(bytes, callback),
-      end: () => {
-        this.ended = true;
-        this.wake();
-      },
+      end: () => this.queue.end(),
       destroy: (error) => this.socket.destroy(error),
     });
-    const next = (): Promise<IteratorResult<Uint8Array>> => this.next();
+    const next = (): Promise<IteratorResult<Uint8Array>> => this.queue.next();
     const close = (): void => this.abort(new Error('The client went away'));
     this.body = {
       [Symbol.asyncIterator]: () => ({
@@ -170,48 +165,33 @@ class NodeExchange {
     );
   }
 
-  /** Hands a chunk to a waiting pull, or queues it: true only if it was taken at once. */
+  /**
+   * Hands a chunk to a waiting pull, or queues it. Like node:http, true while what waits is
+   * below the response's high-water mark: a `false` there would pause a piped stream (a file of
+   * `res.sendFile()`), to resume on a `'drain'` from the server's pull, outside the request's
+   * AsyncLocalStorage context. A write callback runs in the context it was given in.
+   */
   private push(bytes: Uint8Array, callback: Callback | undefined): boolean {
-    const waiter = this.waiter;
-    if (waiter !== null && this.queue.length === 0) {
-      this.waiter = null;
-      waiter.resolve({ done: false, value: bytes });
+    if (this.queue.push(bytes)) {
       if (callback) process.nextTick(callback);
       return true;
     }
-    this.queue.push({ bytes, callback });
+    this.callbacks.push(callback && AsyncResource.bind(callback));
+    this.queuedBytes += bytes.byteLength;
+    if (this.queuedBytes < this.res.writableHighWaterMark) return true;
     this.needDrain = true;
     return false;
   }
 
-  /** The server pulls the next chunk of the body. */
-  private next(): Promise<IteratorResult<Uint8Array>> {
-    const item = this.queue.shift();
-    if (item !== undefined) {
-      if (item.callback) process.nextTick(item.callback);
-      if (this.queue.length === 0 && this.needDrain) {
-        this.needDrain = false;
-        process.nextTick(() => this.res.emit('drain'));
-      }
-      return Promise.resolve({ done: false, value: item.bytes });
+  /** The server pulled a queued chunk: its write callback runs, and `'drain'` once none wait. */
+  private taken(bytes: Uint8Array): void {
+    this.queuedBytes -= bytes.byteLength;
+    const callback = this.callbacks.shift();
+    if (callback) process.nextTick(callback);
+    if (this.queue.length === 0 && this.needDrain) {
+      this.needDrain = false;
+      process.nextTick(() => this.res.emit('drain'));
     }
-    if (this.state === 'aborted') return Promise.reject(this.abortError);
-    if (this.ended) {
-      this.finish();
-      return Promise.resolve({ done: true, value: undefined });
-    }
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-  }
-
-  /** Wakes a waiting pull when the response ended. */
-  private wake(): void {
-    if (this.waiter === null || this.queue.length > 0 || !this.ended) return;
-    const waiter = this.waiter;
-    this.waiter = null;
-    this.finish();
-    waiter.resolve({ done: true, value: undefined });
   }
 
   /** The server took the last byte: `'finish'`, then `'close'`, as node:http does. */
@@ -233,16 +213,16 @@ class NodeExchange {
   private abort(error: unknown): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
-    this.abortError = error;
     const { req, res, socket } = this;
     socket.destroy();
     if (!req.destroyed) req.destroy();
     res.destroyed = true;
-    for (const { callback } of this.queue) if (callback) process.nextTick(callback, error as Error);
-    this.queue = [];
+    for (const callback of this.callbacks) if (callback) process.nextTick(callback, error as Error);
+    this.callbacks = [];
+    this.queue.clear();
+    this.queuedBytes = 0;
     this.rejectHead(error);
-    this.waiter?.reject(error);
-    this.waiter = null;
+    this.queue.fail(error);
     process.nextTick(() => res.emit('close'));
   }
 }

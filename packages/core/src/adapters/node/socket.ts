@@ -16,6 +16,8 @@ export class EmulatedSocket extends EventEmitter {
   writable = true;
   destroyed = false;
   readonly writableLength = 0;
+  /** What `res.writableHighWaterMark` reports (it asks the socket): node:http's default. */
+  readonly writableHighWaterMark = 16 * 1024;
 
   constructor(
     environ: Environ,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChunkQueue } from '../../body/chunk-queue.js';
 import { READ_WHOLE, type WholeBodyInput } from '../../body/read-whole.js';
 import { ContentTooLarge } from '../../errors.js';
 
@@ -145,58 +146,38 @@ abstract class BodyEvents {
  * several. Pauses the socket when the app falls behind by READ_AHEAD bytes.
  */
 class BodyReader extends BodyEvents implements AsyncIterator<Uint8Array> {
-  private readonly queue: Buffer[] = [];
   private queued = 0;
-  private error: unknown;
-  private resolve: ((step: IteratorResult<Uint8Array>) => void) | undefined;
-  private reject: ((error: unknown) => void) | undefined;
-
-  next(): Promise<IteratorResult<Uint8Array>> {
-    const chunk = this.queue.shift();
-    if (chunk !== undefined) {
+  private readonly queue = new ChunkQueue<Buffer>({
+    taken: (chunk) => {
       this.queued -= chunk.byteLength;
       if (this.req.isPaused() && this.queued < READ_AHEAD) this.req.resume();
-      return Promise.resolve({ done: false, value: chunk });
-    }
-    if (this.error !== undefined) return Promise.reject(this.error);
-    // done and no error: the body ended, or the app stopped reading
-    if (this.done) return Promise.resolve({ done: true, value: undefined });
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    },
+  });
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    return this.queue.next();
   }
 
   /** Stops reading: what is queued is dropped and the rest left unread. */
   return(): Promise<IteratorResult<Uint8Array>> {
     this.stop();
-    this.queue.length = 0;
+    this.queue.clear();
+    this.queue.end();
     return Promise.resolve({ done: true, value: undefined });
   }
 
   protected chunk(chunk: Buffer): void {
-    const resolve = this.resolve;
-    if (resolve !== undefined) {
-      this.resolve = this.reject = undefined;
-      resolve({ done: false, value: chunk });
-      return;
-    }
-    this.queue.push(chunk);
+    if (this.queue.push(chunk)) return;
     this.queued += chunk.byteLength;
     if (this.queued >= READ_AHEAD) this.req.pause();
   }
 
   protected ended(): void {
-    const resolve = this.resolve;
-    this.resolve = this.reject = undefined;
-    resolve?.({ done: true, value: undefined });
+    this.queue.end();
   }
 
   protected failed(error: unknown): void {
-    this.error = error;
-    const reject = this.reject;
-    this.resolve = this.reject = undefined;
-    reject?.(error);
+    this.queue.fail(error);
   }
 }
 

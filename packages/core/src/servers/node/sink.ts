@@ -45,8 +45,10 @@ export class NodeSink implements ResponseSink {
   abort(): void {
     // Destroying the socket cuts the response short: no chunked terminator, fewer bytes than
     // Content-Length, so the client can tell it is incomplete. node corks the socket until the
-    // next tick: flush what was written first, or the client gets nothing, not even the head.
+    // next tick (and Node 24 corks the response itself too): flush what was written first, or
+    // the client gets nothing, not even the head.
     const socket = this.res.socket;
+    while (this.res.writableCorked) this.res.uncork();
     while (socket?.writableCorked) socket.uncork();
     this.res.destroy();
   }
