@@ -55,7 +55,6 @@ export class Watchdog {
   private readonly counts: Int32Array;
   private readonly bytes: Uint8Array;
   private readonly encoder = new TextEncoder();
-  private sequence = 0;
 
   constructor(timeout: number, interval: number, fd: number) {
     const sab = new SharedArrayBuffer(24 + PAYLOAD);
@@ -72,15 +71,15 @@ export class Watchdog {
     this.times[0] = Date.now();
   }
 
-  /** Records a request as the one running now; returns what {@link done} takes. */
-  started(method: string, path: string): number {
+  /** Records a request as the one running now (the last started is the one a blocked loop is most likely in). */
+  started(method: string, path: string): void {
     const { written } = this.encoder.encodeInto(`${method} ${path}`, this.bytes);
     this.counts[0] = written;
     this.counts[1] = (this.counts[1] as number) + 1;
     this.times[1] = Date.now();
-    return ++this.sequence;
   }
 
+  /** A request ended. */
   done(): void {
     this.counts[1] = Math.max(0, (this.counts[1] as number) - 1);
   }
