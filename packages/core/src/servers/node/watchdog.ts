@@ -40,7 +40,8 @@ setInterval(() => {
     const [method, ...path] = Buffer.from(bytes.slice(0, counts[0])).toString('utf8').split(' ');
     report.request = { method, path: path.join(' '), ms: now - times[1] };
   }
-  stack(Math.min(1000, Math.max(100, timeout / 2)), (frames) => {
+  // the worker is stuck anyway: up to 2 s for the stack (Debugger.enable lists every script first)
+  stack(2000, (frames) => {
     if (frames) report.stack = frames;
     try { writeSync(fd, JSON.stringify(report) + '\\n'); } catch {}
   });
