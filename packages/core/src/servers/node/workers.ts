@@ -307,7 +307,8 @@ class Supervisor {
     }
     if (this.timeout <= 0) return;
     // the watchdog reports first; this is for a worker whose watchdog could not
-    const limit = this.timeout + Math.max(1000, 4 * this.heartbeat);
+    // after the watchdog had its chance: the timeout, up to 2 s for the stack, and a margin
+    const limit = this.timeout + Math.max(5000, 4 * this.heartbeat);
     for (const slot of this.slots.values()) {
       if (slot.state === 'starting' || slot.killed !== undefined || now - slot.lastBeat < limit) continue;
       this.log(
