@@ -1,5 +1,5 @@
 // The `tsgi` command: its help, its errors (one line, non-zero exit), and the apps it serves.
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,14 @@ describe('tsgi --help', () => {
     }
     expect(stdout).toMatch(/\$PORT/);
     expect(stdout).toMatch(/\$HOST/);
+  });
+
+  it("--version prints @tsgi/core's version", async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `${JSON.parse(readFileSync(new URL('../../packages/core/package.json', import.meta.url), 'utf8')).version}\n`,
+    );
   });
 
   it('with no command prints the usage and exits 2', async () => {
