@@ -27,10 +27,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       process.stderr.write(`tsgi: ${first}\nSee tsgi --help.\n`);
       process.exit(2);
     }
-    if (error instanceof LoadError) process.stderr.write(`tsgi: cannot load the app: ${first}\n`);
-    else {
+    if (error instanceof LoadError) {
       process.stderr.write(`tsgi: cannot load the app: ${first}\n`);
-      if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+      const cause = error.cause;
+      if (cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
+    } else {
+      // the server's own failure (listen EADDRINUSE, a bad key): its message says it all
+      process.stderr.write(`tsgi: ${first}\n`);
     }
     process.exit(1);
   }
@@ -84,7 +87,8 @@ async function serveCommand(command: ServeCommand): Promise<void> {
       reportFatal(error);
       process.exit(1);
     }
-    await serve(app, { ...options, workers });
+    // a failure to listen was reported to the master, which logs it
+    await serve(app, { ...options, workers }).catch(() => process.exit(1));
     return;
   }
   const supervised =

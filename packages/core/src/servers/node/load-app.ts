@@ -56,7 +56,15 @@ export async function loadApp(reference: string, cwd: string): Promise<App> {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new LoadError(`no such file: ${file}`);
   if (TYPESCRIPT.has(extname(path))) await loadTsx(file);
-  const module = namespace((await import(pathToFileURL(path).href)) as Record<string, unknown>);
+  let imported: Record<string, unknown>;
+  try {
+    imported = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    // the app's own error (a syntax error, a throw at import): its first line, its stack as the cause
+    const message = error instanceof Error ? error.message : String(error);
+    throw new LoadError(message.split('\n', 1)[0] as string, { cause: error });
+  }
+  const module = namespace(imported);
   if (!(exportName in module)) {
     const names = Object.keys(module).sort();
     const has = names.length > 0 ? `it exports ${names.join(', ')}` : 'it exports nothing';
