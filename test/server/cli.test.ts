@@ -169,6 +169,19 @@ describe('errors from the command: one line, non-zero exit', () => {
     );
   });
 
+  it('a port in use: exit 1, one line', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const { code, stderr } = await runCli(['serve', app('plain.mjs'), '--port', String(port)]);
+      expect(code).toBe(1);
+      expect(stderr).toBe(`tsgi: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('a module that throws on import: the first line names the error', async () => {
     const { code, stderr } = await runCli(['serve', app('broken.mjs')]);
     expect(code).toBe(1);
