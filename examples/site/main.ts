@@ -1,41 +1,60 @@
 /**
  * The example site, served by `npm start` on http://localhost:8000: a guestbook with sign-up,
- * log-in and CSRF-checked forms. Everything lives in memory unless `REDIS_URL` is set.
- * See README.md beside this file.
+ * log-in and CSRF-checked forms. Everything lives in memory unless `REDIS_URL` is set; then
+ * `npm start -- --workers 2` runs two worker processes. See README.md beside this file.
  */
-import { serve } from '@tsgi/core';
+import cluster from 'node:cluster';
+import { type App, serve } from '@tsgi/core';
+import type { LogStream } from '@tsgi/middleware';
 import { redisStore } from '@tsgi/middleware/session';
-import { readConfig } from './config.js';
+import { readConfig, type SiteConfig } from './config.js';
 import { createSite } from './site.js';
-import { redisStorage, type Storage } from './storage.js';
+import { redisStorage } from './storage.js';
 
-let config: ReturnType<typeof readConfig>;
+let config: SiteConfig;
 try {
   config = readConfig(process.env, process.argv.slice(2));
 } catch (error) {
   console.error(`examples/site: ${(error as Error).message}`);
   process.exit(2);
 }
-if (config.workers > 1) {
-  // serve(app, { workers }) is on branch server-cli, not in main yet
-  console.error('examples/site: --workers is not available yet (serve() has no workers in this build)');
-  process.exit(2);
-}
 if (config.randomKey) {
   console.log('SESSION_KEYS is not set: signing sessions with a random key (they end when the site stops)');
+  // workers re-run this script with the primary's environment: they sign with the same key
+  process.env.SESSION_KEYS = config.keys.join(',');
 }
 
-let storage: Storage | undefined;
-let store: ReturnType<typeof redisStore> | undefined;
-if (config.redisUrl !== undefined) {
+const idle: App = () => {
+  throw new Error('the primary serves no requests');
+};
+
+/** The site, its storage and sessions in Redis when REDIS_URL is set. */
+async function buildSite(config: SiteConfig, log: LogStream): Promise<App> {
+  if (config.redisUrl === undefined) return createSite({ keys: config.keys, log });
   // `redis` is an optional dependency: loaded only when asked for
   const { createClient } = await import('redis');
   const client = createClient({ url: config.redisUrl });
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
   await client.connect();
-  storage = redisStorage(client);
-  store = redisStore({ url: config.redisUrl });
-  console.log(`Sessions, users and entries in Redis at ${config.redisUrl}`);
+  return createSite({
+    keys: config.keys,
+    storage: redisStorage(client),
+    store: redisStore({ url: config.redisUrl }),
+    log,
+  });
 }
 
-await serve(createSite({ keys: config.keys, storage, store }), { port: config.port, announce: true });
+if (cluster.isPrimary && config.redisUrl !== undefined) {
+  console.log(`Sessions, users and entries in Redis at ${config.redisUrl}`);
+}
+// each worker's access log lines name the process that answered
+const log: LogStream = cluster.isPrimary
+  ? process.stdout
+  : { write: (line: string) => process.stdout.write(`[worker ${process.pid}] ${line}`) };
+if (config.workers === 1) {
+  await serve(await buildSite(config, log), { port: config.port, announce: true });
+} else {
+  // the primary forks and supervises the workers, and never calls the app: it builds none
+  const app = cluster.isPrimary ? idle : await buildSite(config, log);
+  await serve(app, { port: config.port, announce: true, workers: config.workers });
+}

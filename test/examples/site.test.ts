@@ -1,6 +1,7 @@
 // examples/site: what `npm start` serves. The guestbook's flows through the in-process client
 // (a cookie-keeping Browser over request(), under validate()), and main.ts as a real process.
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { urlMap } from '@tsgi/middleware';
@@ -302,6 +303,53 @@ describe('examples/site as npm start runs it', () => {
   });
 });
 
+/**
+ * A visitor that keeps the session cookie and opens a new connection for every request, so
+ * that the workers of a cluster take turns answering it.
+ */
+function visitor() {
+  let cookie = '';
+  return (url: string, path: string, body?: URLSearchParams) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const sent = body?.toString();
+      const req = httpRequest(`${url}${path}`, {
+        method: sent === undefined ? 'GET' : 'POST',
+        agent: false, // Connection: close
+        headers: {
+          cookie,
+          ...(sent === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+        },
+      });
+      req.on('response', (response) => {
+        const set = response.headers['set-cookie']?.[0];
+        if (set) cookie = set.split(';')[0] as string;
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(sent);
+    });
+}
+
+/** Signs up `name` and signs the guestbook with `text`, through `visit`. */
+async function signUpAndSign(visit: ReturnType<typeof visitor>, url: string, name: string, text: string) {
+  const form = await visit(url, '/signup');
+  const signedUp = await visit(
+    url,
+    '/signup',
+    new URLSearchParams({ _csrf: tokenOf(form.text), name, password: 'correct horse' }),
+  );
+  expect(signedUp.status).toBe(303);
+  const home = await visit(url, '/');
+  expect(
+    (await visit(url, '/entries', new URLSearchParams({ _csrf: tokenOf(home.text), text }))).status,
+  ).toBe(303);
+}
+
 describe.skipIf(!hasRedis())('examples/site with REDIS_URL', () => {
   let redis: RedisServer;
   const sites: RunningSite[] = [];
@@ -318,31 +366,8 @@ describe.skipIf(!hasRedis())('examples/site with REDIS_URL', () => {
     const first = await startSite(env);
     sites.push(first);
     expect(first.output()).toContain(`Sessions, users and entries in Redis at ${redis.url}`);
-    let cookie = '';
-    const visit = async (url: string, path: string, body?: URLSearchParams) => {
-      const response = await fetch(`${url}${path}`, {
-        method: body ? 'POST' : 'GET',
-        body,
-        headers: { cookie },
-        redirect: 'manual',
-      });
-      const set = response.headers.getSetCookie()[0];
-      if (set) cookie = set.split(';')[0] as string;
-      return { status: response.status, text: await response.text() };
-    };
-    const form = await visit(first.url, '/signup');
-    const signedUp = await visit(
-      first.url,
-      '/signup',
-      new URLSearchParams({ _csrf: tokenOf(form.text), name: 'ada', password: 'correct horse' }),
-    );
-    expect(signedUp.status).toBe(303);
-    const home = await visit(first.url, '/');
-    await visit(
-      first.url,
-      '/entries',
-      new URLSearchParams({ _csrf: tokenOf(home.text), text: 'kept in redis' }),
-    );
+    const visit = visitor();
+    await signUpAndSign(visit, first.url, 'ada', 'kept in redis');
     await first.stop();
 
     const second = await startSite(env);
@@ -350,5 +375,30 @@ describe.skipIf(!hasRedis())('examples/site with REDIS_URL', () => {
     const again = await visit(second.url, '/');
     expect(again.text).toContain('Signed in as <strong>ada</strong>');
     expect(again.text).toContain('kept in redis');
+  });
+
+  it('npm start -- --workers 2: two processes share the sessions and the entries (one random key for both)', async () => {
+    const site = await startSite({ REDIS_URL: redis.url, SESSION_KEYS: '' }, ['--workers', '2']);
+    sites.push(site);
+    expect(site.output()).toMatch(/Serving on http:\/\/\S+ with 2 workers/);
+    const visit = visitor();
+    await signUpAndSign(visit, site.url, 'grace', 'signed through two workers');
+    for (let i = 0; i < 6; i++) {
+      const page = await visit(site.url, '/');
+      expect(page.text).toContain('Signed in as <strong>grace</strong>');
+      expect(page.text).toContain('signed through two workers');
+    }
+    // the access log names the worker of each request: both took turns
+    await expect
+      .poll(
+        () =>
+          new Set(
+            site
+              .output()
+              .match(/\[worker \d+\] .*"GET \/ /g)
+              ?.map((l) => l.split(']')[0]),
+          ).size,
+      )
+      .toBe(2);
   });
 });
