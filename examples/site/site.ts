@@ -15,6 +15,7 @@ import { memoryStore, type SessionStore, session } from '@tsgi/middleware/sessio
 import { Accounts } from './accounts.js';
 import { sitePages } from './error-pages.js';
 import { siteRoutes } from './routes.js';
+import { securityHeaders } from './security-headers.js';
 import { memoryStorage, type Storage } from './storage.js';
 import type { NavLink } from './views/layout.js';
 
@@ -37,7 +38,7 @@ export interface SiteOptions {
 
 /**
  * The guestbook as one app, the middleware in the order a request meets it: the access log,
- * the error boundary, compression (gzip or brotli, as the browser asks), then the static files
+ * the error boundary, security headers (a strict Content-Security-Policy), compression (gzip or brotli, as the browser asks), then the static files
  * (no session for those) and the pages: a session, the site's own error pages, the CSRF check
  * on every form, the router. (Compressed pages are safe from BREACH here: the one secret on
  * them, the CSRF token, is masked afresh on every response.)
@@ -55,6 +56,7 @@ export function createSite(options: SiteOptions): App {
   if (options.log !== false) site.use(accessLog({ stream: options.log ?? process.stdout }));
   return site
     .use(errors())
+    .use(securityHeaders())
     .use(compress())
     .mount('/static', serveStatic(STATIC_DIR, { maxAge: 3600 }))
     .run(pages);

@@ -12,6 +12,7 @@ describe.skipIf(!hasChromium())('examples/site in Chromium', () => {
   let server: ServerHandle;
   let context: BrowserContext;
   let page: Page;
+  const consoleErrors: string[] = [];
   beforeAll(async () => {
     [browser, server] = await Promise.all([
       launchChromium(),
@@ -19,6 +20,10 @@ describe.skipIf(!hasChromium())('examples/site in Chromium', () => {
     ]);
     context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
     page = await context.newPage();
+    // a CSP violation or a missing file shows up here (the 403 and 404 pages the story visits on purpose too)
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -153,5 +158,11 @@ describe.skipIf(!hasChromium())('examples/site in Chromium', () => {
     expect(missing?.status()).toBe(404);
     expect(await page.locator('h1').textContent()).toBe('Page not found');
     expect(await page.locator('.who').textContent()).toBe('Signed in as ada');
+  });
+
+  it('met no error in the console but the refusals it asked for (422 forms, the 403, the 404)', () => {
+    // no CSP violation, no stylesheet or image that failed to load
+    for (const error of consoleErrors) expect(error).toMatch(/responded with a status of (403|404|422) /);
+    expect(consoleErrors.filter((e) => / 403 /.test(e))).toHaveLength(1);
   });
 });

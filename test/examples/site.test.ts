@@ -233,6 +233,15 @@ describe('examples/site in process', () => {
     expect(brotliDecompressSync(page.bytes()).toString()).toContain('<h1>Guestbook</h1>');
   });
 
+  it('sends a strict Content-Security-Policy and nosniff on pages, error pages and files', async () => {
+    for (const url of ['/', '/no/such/page', '/static/style.css']) {
+      const response = await new Browser().request(site(), { url });
+      expect(response.headers.get('content-security-policy'), url).toContain("script-src 'none'");
+      expect(response.headers.get('content-security-policy'), url).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-content-type-options'), url).toBe('nosniff');
+    }
+  });
+
   it('serves no session cookie with its static files', async () => {
     const logo = await new Browser().request(site(), { url: '/static/logo.svg' });
     expect(logo.status).toBe(200);
