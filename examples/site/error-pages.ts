@@ -39,11 +39,11 @@ export function sitePages(links: readonly NavLink[]): Middleware {
         return send(response, startResponse);
       };
       const crashed = (error: unknown) => {
+        if (!wantsHtml) throw error; // errors() outside logs it and answers in JSON
         const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
         environ['tsgi.errors'].write(
           `site: ${environ.REQUEST_METHOD} ${JSON.stringify(environ.PATH_INFO)}: ${detail}\n`,
         );
-        if (!wantsHtml) throw error; // errors() outside answers it, in JSON
         startResponse(statusLine(500), [['Content-Type', 'text/html; charset=utf-8']]);
         return [page(500)];
       };

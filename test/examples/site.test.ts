@@ -196,6 +196,11 @@ describe('examples/site in process', () => {
     expect(response.text()).toContain('<h1>Something went wrong</h1>');
     expect(response.text()).not.toContain('disk on fire');
     expect(response.log).toMatch(/site: GET "\/": Error: disk on fire\n\s+at /);
+    const json = await new Browser().request(site(broken), { headers: { Accept: 'application/json' } });
+    expect(json.status).toBe(500);
+    expect(json.json()).toEqual({ error: { status: 500, message: 'Internal Server Error' } });
+    expect(json.text()).not.toContain('disk on fire');
+    expect(json.log.match(/disk on fire/g)).toHaveLength(1); // logged once, by errors()
   });
 
   it('builds every link and redirect under its mount point', async () => {
