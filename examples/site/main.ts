@@ -33,9 +33,27 @@ async function buildSite(config: SiteConfig, log: LogStream): Promise<App> {
   if (config.redisUrl === undefined) return createSite({ keys: config.keys, log });
   // `redis` is an optional dependency: loaded only when asked for
   const { createClient } = await import('redis');
-  const client = createClient({ url: config.redisUrl });
-  client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
-  await client.connect();
+  let connected = false;
+  const client = createClient({
+    url: config.redisUrl,
+    // at start, a Redis that is not there is a mistake to report; later, an outage to wait out
+    socket: {
+      reconnectStrategy: (retries, cause) => (connected ? Math.min(100 * 2 ** retries, 5000) : cause),
+    },
+  });
+  client.on('error', (error: Error) => {
+    if (connected) console.error(`redis: ${error.message}`);
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    console.error(
+      `examples/site: cannot reach Redis at ${config.redisUrl} (REDIS_URL): ${(error as Error).message}`,
+    );
+    process.exit(2);
+  }
+  connected = true;
+  if (cluster.isPrimary) console.log(`Sessions, users and entries in Redis at ${config.redisUrl}`);
   return createSite({
     keys: config.keys,
     storage: redisStorage(client),
@@ -44,9 +62,6 @@ async function buildSite(config: SiteConfig, log: LogStream): Promise<App> {
   });
 }
 
-if (cluster.isPrimary && config.redisUrl !== undefined) {
-  console.log(`Sessions, users and entries in Redis at ${config.redisUrl}`);
-}
 // each worker's access log lines name the process that answered
 const log: LogStream = cluster.isPrimary
   ? process.stdout

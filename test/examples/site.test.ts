@@ -315,6 +315,12 @@ describe('examples/site as npm start runs it', () => {
       /exited \(2\)[\s\S]*PORT must be a port number/,
     );
   });
+
+  it('exits with a message when REDIS_URL names a Redis that is not there', async () => {
+    await expect(startSite({ REDIS_URL: 'redis://127.0.0.1:1' })).rejects.toThrow(
+      /exited \(2\)[\s\S]*cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\): connect ECONNREFUSED/,
+    );
+  });
 });
 
 /**
