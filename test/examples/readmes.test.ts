@@ -1,7 +1,7 @@
 // Every example's README starts with the one command that starts it: that command must exist
 // and serve. (Each example's own test checks what it serves.)
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -45,6 +45,14 @@ function serves(command: string): Promise<string> {
       child.kill('SIGTERM');
     });
 }
+
+it("the README's first screen shows npm install && npm start, the screenshot and npm test", () => {
+  const firstScreen = readFileSync('README.md', 'utf8').split('\n').slice(0, 30).join('\n');
+  expect(firstScreen).toContain('npm install && npm start');
+  expect(firstScreen).toMatch(/^npm test\b/m);
+  const image = /!\[[^\]]+\]\((docs\/[^)]+\.png)\)/.exec(firstScreen)?.[1];
+  expect(image && existsSync(image)).toBe(true);
+});
 
 describe('examples/*/README.md', () => {
   for (const example of examples) {
