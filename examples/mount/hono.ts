@@ -1,14 +1,14 @@
-import { type App, currentEnviron, fromFetch, requestContext } from '@tsgi/core';
+import { type App, currentEnviron, fromFetch, rawScriptName, requestContext } from '@tsgi/core';
 import { Hono } from 'hono';
 import { html } from 'hono/html';
 
 /**
  * A Hono app, mounted at `/hono` through `fromFetch`. Hono sees the path inside its mount
  * (`/hello/ada`); `requestContext()` around it lets a handler read the mount point from the
- * environ (`currentEnviron().SCRIPT_NAME`) to link back into it.
+ * environ (`rawScriptName(currentEnviron())`: SCRIPT_NAME as sent) to link back into it.
  */
 export function honoApp(): App {
-  const base = () => currentEnviron().SCRIPT_NAME;
+  const base = () => rawScriptName(currentEnviron()); // SCRIPT_NAME, still percent-encoded
   const hono = new Hono()
     .get('/', (c) =>
       c.html(html`<!doctype html><title>Hono, mounted</title>

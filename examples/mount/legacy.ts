@@ -1,4 +1,4 @@
-import { type App, fromNode } from '@tsgi/core';
+import { type App, escapeHtml, fromNode } from '@tsgi/core';
 import express from 'express';
 
 /**
@@ -8,10 +8,11 @@ import express from 'express';
 export function legacyApp(): App {
   const app = express();
   app.get('/', (req, res) => {
+    const base = escapeHtml(req.baseUrl); // a mount prefix with parameters carries the client's text
     res.type('html').send(`<!doctype html><title>Express, mounted</title>
 <h1>Hello from Express</h1>
-<p>An Express app inside a tsgi process, mounted at <code>${req.baseUrl}</code>.</p>
-<ul><li><a href="${req.baseUrl}/time">${req.baseUrl}/time</a></li><li><a href="${req.baseUrl}/old-page">${req.baseUrl}/old-page</a> (redirects)</li></ul>`);
+<p>An Express app inside a tsgi process, mounted at <code>${base}</code>.</p>
+<ul><li><a href="${base}/time">${base}/time</a></li><li><a href="${base}/old-page">${base}/old-page</a> (redirects)</li></ul>`);
   });
   app.get('/time', (_req, res) => {
     res.json({ now: new Date().toISOString(), from: 'express' });

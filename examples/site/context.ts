@@ -1,4 +1,4 @@
-import type { Environ } from '@tsgi/core';
+import { type Environ, rawScriptName } from '@tsgi/core';
 import { csrfToken, takeFlashes } from '@tsgi/middleware';
 import { getSession } from '@tsgi/middleware/session';
 import type { NavLink, PageContext } from './views/layout.js';
@@ -16,7 +16,7 @@ export function pageContext(
     user: getSession(environ).userId,
     flashes: flashes ? takeFlashes(environ) : [],
     csrf: csrfToken(environ),
-    base: environ.SCRIPT_NAME,
+    base: rawScriptName(environ), // SCRIPT_NAME as the client sent it: still percent-encoded
     links,
   };
 }

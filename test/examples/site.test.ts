@@ -215,6 +215,10 @@ describe('examples/site in process', () => {
       body: new URLSearchParams({ _csrf: tokenOf(form.text()), name: 'ada', password: 'correct horse' }),
     });
     expect(sent.headers.get('location')).toBe('/guestbook/');
+    const encoded = await new Browser().request(urlMap({ '/gäste buch': site() }), {
+      url: '/g%C3%A4ste%20buch/about',
+    });
+    expect(encoded.text()).toContain('href="/g%C3%A4ste%20buch/static/style.css"'); // the mount point as sent
     const css = await browser.request(app, { url: '/guestbook/static/style.css' });
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
