@@ -29,7 +29,7 @@ export async function startCounted(spec: ServerSpec): Promise<CountedServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'tsgi-count-'));
   const wrapper = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(outDir, 'callgrind.out')}`];
   try {
-    const server = await startServer(spec, undefined, COUNT_NODE_FLAGS, { wrapper, timeoutMs: 180_000 });
+    const server = await startServer(spec, undefined, COUNT_NODE_FLAGS, { wrapper, timeoutMs: 600_000 });
     return { ...server, outDir };
   } catch (error) {
     rmSync(outDir, { recursive: true, force: true });

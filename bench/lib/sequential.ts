@@ -50,7 +50,14 @@ export function sequentialClient(port: number, request: LoadRequest, expected: s
     });
   return {
     async send(count) {
-      for (let i = 0; i < count; i++) await once();
+      for (let i = 0; i < count; i++) {
+        // The server may close the idle keep-alive connection while the runner reads its total
+        // (slow under load): the request then never reached it, so send it again, once.
+        await once().catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return once();
+          throw error;
+        });
+      }
     },
     close() {
       agent.destroy();
