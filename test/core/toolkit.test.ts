@@ -281,6 +281,34 @@ describe('mapResponse', () => {
     expect(log.filter((entry) => entry === 'close')).toHaveLength(1);
   });
 
+  it('closes the app body once when the outer startResponse refuses the head (send throws)', async () => {
+    for (const kind of ['sync', 'async'] as const) {
+      const { body, log } = tracked(['a'], kind);
+      const app: App = (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return body;
+      };
+      const refusing = () => {
+        throw new TypeError('header value refused');
+      };
+      const run = async () => poweredBy(app)(mockEnviron(), refusing);
+      await expect(run()).rejects.toThrow('header value refused');
+      expect(log.filter((entry) => entry === 'close')).toHaveLength(1);
+    }
+    const closes: string[] = [];
+    const array = Object.assign(['a'], { close: () => void closes.push('close') });
+    const arrayApp: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return array;
+    };
+    expect(() =>
+      poweredBy(arrayApp)(mockEnviron(), () => {
+        throw new TypeError('refused');
+      }),
+    ).toThrow('refused');
+    expect(closes).toEqual(['close']);
+  });
+
   it('adds no promise on a synchronous array app (10 layers deep)', () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);

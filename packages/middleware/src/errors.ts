@@ -90,8 +90,8 @@ export function errors(options: ErrorsOptions = {}): Middleware {
         try {
           return send(response, startResponse);
         } catch (error) {
-          // the server refused the app's status or headers (a CR/LF in a value, say): nothing went out
-          void Promise.resolve(response.body.close?.()).catch(() => {});
+          // the server refused the app's status or headers (a CR/LF in a value, say): nothing
+          // went out, and send() closed the body
           return answer(error);
         }
       };

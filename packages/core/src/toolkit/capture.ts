@@ -84,12 +84,19 @@ export function capture(app: App, environ: Environ): Captured | Promise<Captured
 
 /**
  * Passes a captured (possibly changed) response on through the outer `startResponse`, with
- * the `error` the app gave, and returns the body to return from the middleware. After this,
+ * the `error` the app gave, and returns the body to return from the middleware. When the outer
+ * `startResponse` throws, the body is closed (nothing else will) and the error re-thrown. After this,
  * a late `startResponse(…, error)` of the wrapped app (inside its body) goes to the outer one.
  * @example return send(response, startResponse);
  */
 export function send(response: Captured, startResponse: StartResponse): Body {
-  startResponse(response.status, response.headers, response.error);
+  try {
+    startResponse(response.status, response.headers, response.error);
+  } catch (error) {
+    // the head was refused (a CR/LF in a value, say): the body will never be sent or closed by anyone else
+    void closeQuietly(response.body);
+    throw error;
+  }
   const recorder = recorders.get(response);
   if (recorder !== undefined) recorder.outer = startResponse;
   return response.body;
