@@ -43,7 +43,13 @@ export function timeout(options: TimeoutOptions): Middleware {
       if (parent.aborted) follow();
       else parent.addEventListener('abort', follow, { once: true });
       const unlink = () => parent.removeEventListener('abort', follow);
-      const captured = capture(app, { ...environ, 'tsgi.signal': controller.signal });
+      let captured: ReturnType<typeof capture>;
+      try {
+        captured = capture(app, { ...environ, 'tsgi.signal': controller.signal });
+      } catch (error) {
+        unlink(); // a synchronous throw: no body will ever be done to unlink it
+        throw error;
+      }
       const sent = (response: Captured) => {
         response.body = onBodyDone(response.body, unlink);
         return send(response, startResponse);
