@@ -4,6 +4,7 @@ import {
   bufferBody,
   type Chunk,
   capture,
+  carryBodyRead,
   closeBody,
   type Middleware,
   mapChunks,
@@ -11,6 +12,7 @@ import {
   markBuffered,
   NotFound,
   onBodyDone,
+  Request,
   send,
   transformBody,
   Unauthorized,
@@ -496,5 +498,46 @@ describe('a transform whose source fails', () => {
     expect(response.complete).toBe(false);
     expect(String(response.error)).toContain('disk gone');
     await vi.waitFor(() => expect(log).toEqual(['source closed']));
+  });
+});
+
+describe('carryBodyRead', () => {
+  it('gives a stand-in input the read core’s readers already made, through the check', async () => {
+    const environ = mockEnviron({ method: 'POST', body: 'hello' });
+    const input = environ['tsgi.input'];
+    expect(await Request.of(environ).text()).toBe('hello');
+    const iterated: string[] = [];
+    const standIn = {
+      [Symbol.asyncIterator]() {
+        iterated.push('iterated');
+        return input[Symbol.asyncIterator]();
+      },
+    };
+    const inner = { ...environ, 'tsgi.input': carryBodyRead(input, standIn) };
+    expect(await Request.of(inner).text()).toBe('hello');
+    expect(iterated).toEqual([]);
+    const refused = {
+      ...environ,
+      'tsgi.input': carryBodyRead(
+        input,
+        { [Symbol.asyncIterator]: () => input[Symbol.asyncIterator]() },
+        () => {
+          throw new RangeError('too big for this stand-in');
+        },
+      ),
+    };
+    await expect(Request.of(refused).text()).rejects.toThrow('too big for this stand-in');
+    // a refused read nobody asks for is no unhandled rejection
+    carryBodyRead(input, { [Symbol.asyncIterator]: () => input[Symbol.asyncIterator]() }, () => {
+      throw new RangeError('never read');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
+  it('leaves an input nobody read to be iterated', () => {
+    const environ = mockEnviron({ method: 'POST', body: 'x' });
+    const standIn = { [Symbol.asyncIterator]: () => environ['tsgi.input'][Symbol.asyncIterator]() };
+    expect(carryBodyRead(environ['tsgi.input'], standIn)).toBe(standIn);
+    expect(Object.getOwnPropertySymbols(standIn)).toEqual([Symbol.asyncIterator]);
   });
 });

@@ -52,6 +52,7 @@ export {
   bufferBody,
   Captured,
   capture,
+  carryBodyRead,
   closeBody,
   mapChunks,
   mapResponse,
