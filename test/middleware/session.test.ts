@@ -273,6 +273,43 @@ describe('session on the memory store', () => {
     }
   });
 
+  it('refuses a change made while the store write is running, instead of losing it silently', async () => {
+    const store = memoryStore();
+    const writing = gate();
+    const written = gate();
+    const apply = store.apply.bind(store);
+    store.apply = async (id, change) => {
+      writing.resolve();
+      await written.promise;
+      return apply(id, change);
+    };
+    let late = 'not tried';
+    const app = validate(
+      session({ keys: [KEY], store })((environ, startResponse) => {
+        const s = getSession(environ);
+        s.set('a', '1');
+        // work the app left running: it touches the session while the write is in flight
+        void writing.promise.then(() => {
+          try {
+            s.set('late', '1');
+            late = 'accepted';
+          } catch {
+            late = 'refused';
+          }
+          written.resolve();
+        });
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return ['ok'];
+      }),
+    );
+    const browser = new Browser();
+    await browser.request(app);
+    store.apply = apply;
+    expect(late).toBe('refused');
+    const next = await browser.request(stack(store));
+    expect(next.json<Data>().data).toEqual({ a: '1' });
+  });
+
   it('checks its options at start-up', () => {
     expect(() => session({ keys: ['short'] })).toThrow(/at least 32 bytes/);
     expect(() => session({ keys: [KEY], cookie: { maxAge: -1 } })).toThrow(

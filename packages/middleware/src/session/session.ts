@@ -128,16 +128,17 @@ export function session(options: SessionOptions): Middleware {
         state.seal(); // not saved: the app failed
         throw error;
       }
+      // sealed before the write, not after: a change made by work the app left running, while
+      // the write is in flight, would be lost without a word
+      state.seal();
       let setCookie: string | undefined;
       try {
         setCookie = await commit(context, environ, loaded, at);
       } catch (error) {
-        state.seal();
         void response.body.close?.();
         if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
         throw error;
       }
-      state.seal();
       if (setCookie !== undefined) {
         response.appendHeader('Set-Cookie', setCookie);
         // a shared cache must never hand one user's session cookie to the next
