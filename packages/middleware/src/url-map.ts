@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import {
   type App,
   type Environ,
@@ -38,7 +39,11 @@ function parseKey(key: string, app: App): Entry {
     );
   }
   const prefix = normalizeMountPrefix(match[4] ?? '', `urlMap key ${JSON.stringify(key)}`);
-  return { host: (match[2] as string).toLowerCase(), port: match[3], prefix, app };
+  const given = match[2] as string;
+  // browsers send an international name as punycode: compare in that form (lower-cased too)
+  const host = given.startsWith('[') ? given.toLowerCase() : domainToASCII(given);
+  if (host === '') throw new TypeError(`urlMap: key ${JSON.stringify(key)} does not hold a valid host name`);
+  return { host, port: match[3], prefix, app };
 }
 
 /** The request's host name (lower-case, without port) and port, from `Host` or SERVER_NAME/PORT. */
@@ -58,7 +63,8 @@ function requestHost(environ: Environ): [host: string, port: string] {
  * Several apps in one process, each under its own prefix, as Rack's `URLMap` and werkzeug's
  * `DispatcherMiddleware` do. The longest matching prefix wins, whole segments only (`/api`
  * never matches `/apix`); keys `http://host/prefix` match that host only (port-insensitive
- * unless the key gives one), and win over keys without a host. The mounted app gets a copy
+ * unless the key gives one; an international name as its punycode), and win over keys
+ * without a host. The mounted app gets a copy
  * of the environ with the prefix moved from `PATH_INFO` to `SCRIPT_NAME` (core's mount split,
  * the same as the router's), so it builds links under its prefix. No match is a 404.
  *
