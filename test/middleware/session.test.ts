@@ -321,6 +321,12 @@ describe('session on the memory store', () => {
       /store must be a session store/,
     );
     expect(() => memoryStore({ max: 0 })).toThrow(/max must be a positive integer/);
+    // a string 'false' would turn rolling on; a sweep every 0 ms would spin the CPU
+    expect(() => session({ keys: [KEY], rolling: 'false' as never })).toThrow(/rolling must be a boolean/);
+    expect(() => session({ keys: [KEY], now: 5 as never })).toThrow(/now must be a function/);
+    expect(() => memoryStore({ sweepInterval: 0 })).toThrow(/sweepInterval must be a positive/);
+    expect(() => memoryStore({ ttl: '60' as never })).toThrow(/ttl must be a positive number/);
+    expect(() => memoryStore({ now: 'soon' as never })).toThrow(/now must be a function/);
   });
 
   it('sweeps expired entries from the memory store on its timer, without a read', async () => {

@@ -94,8 +94,11 @@ export function session(options: SessionOptions): Middleware {
   const maxAgeMs = (positive(cookie.maxAge, 'cookie.maxAge', 7 * 24 * 3600) as number) * 1000;
   const idleMs = positive(options.idleTimeout, 'idleTimeout', undefined);
   const rolling = options.rolling ?? true;
+  if (typeof rolling !== 'boolean')
+    throw new TypeError(`session: rolling must be a boolean, got ${String(rolling)}`);
   const timeout = positive(options.timeout, 'timeout', 2000) as number;
   const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new TypeError('session: now must be a function returning ms');
   // checks name, domain, path and the prefix rules at start-up, not on the first request
   serializeCookie(name, 'x', attributesOf(cookie, cookie.secure ?? name.toLowerCase().startsWith('__'), 1));
   const context: Context = {
