@@ -5,6 +5,7 @@ import {
   cookieStore,
   getSession,
   memoryStore,
+  redisStore,
   type ServerStore,
   type SessionStore,
   session,
@@ -327,6 +328,11 @@ describe('session on the memory store', () => {
     expect(() => memoryStore({ sweepInterval: 0 })).toThrow(/sweepInterval must be a positive/);
     expect(() => memoryStore({ ttl: '60' as never })).toThrow(/ttl must be a positive number/);
     expect(() => memoryStore({ now: 'soon' as never })).toThrow(/now must be a function/);
+    const client = { sendCommand: async () => null } as never;
+    expect(() => redisStore({ client, timeout: '500' as never })).toThrow(
+      /timeout must be a positive number/,
+    );
+    expect(() => redisStore({ client, timeout: 2 ** 31 })).toThrow(/timeout must be a positive number/);
   });
 
   it('sweeps expired entries from the memory store on its timer, without a read', async () => {

@@ -86,8 +86,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const prefix = options?.prefix ?? 'tsgi:sess:';
   const timeout = options?.timeout ?? 2000;
   if (typeof prefix !== 'string') throw new TypeError('redisStore: prefix must be a string');
-  if (!(timeout > 0))
-    throw new TypeError(`redisStore: timeout must be a positive number of ms, got ${timeout}`);
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 2 ** 31 - 1)
+    throw new TypeError(`redisStore: timeout must be a positive number of ms, got ${String(timeout)}`);
   if (options?.client === undefined && typeof options?.url !== 'string') {
     throw new TypeError('redisStore: give a connected node-redis `client`, or a `url`');
   }
