@@ -311,6 +311,41 @@ describe('mapResponse', () => {
     expect(closes).toEqual(['close']);
   });
 
+  it('never lets the failing close of a body it will not send become an unhandled rejection', async () => {
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => stray.push(reason);
+    process.on('unhandledRejection', onStray);
+    try {
+      let closes = 0;
+      const app: App = (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return {
+          *[Symbol.iterator]() {
+            yield 'never sent';
+          },
+          close: async () => {
+            closes++;
+            throw new Error('close failed');
+          },
+        };
+      };
+      const answering = mapResponse((response) => {
+        response.status = '403 Forbidden';
+        response.replaceBody(['no']);
+      });
+      const throwing = mapResponse(() => {
+        throw new Unauthorized();
+      });
+      expect((await request(answering(app))).status).toBe(403);
+      expect((await request(throwing(app), { rethrow: false })).status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(closes).toBe(2);
+      expect(stray).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onStray);
+    }
+  });
+
   it('adds no promise on a synchronous array app (10 layers deep)', () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);

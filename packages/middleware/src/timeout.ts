@@ -2,6 +2,7 @@ import {
   type App,
   type Captured,
   capture,
+  closeBody,
   type Middleware,
   onBodyDone,
   ServiceUnavailable,
@@ -70,7 +71,7 @@ export function timeout(options: TimeoutOptions): Middleware {
         captured.then(
           (response: Captured) => {
             if (timedOut) {
-              void Promise.resolve(response.body.close?.()).catch(() => {}); // too late: never sent
+              void closeBody(response.body); // too late: never sent
               return;
             }
             clearTimeout(timer);

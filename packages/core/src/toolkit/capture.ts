@@ -2,7 +2,7 @@ import { isPromise } from '../body/chunk.js';
 import { isHTTPError } from '../errors.js';
 import { ContractError } from '../response-checks.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from '../types.js';
-import { wraps } from './body.js';
+import { closeBody, wraps } from './body.js';
 import { Captured } from './captured.js';
 
 type Step = IteratorResult<Chunk>;
@@ -94,7 +94,7 @@ export function send(response: Captured, startResponse: StartResponse): Body {
     startResponse(response.status, response.headers, response.error);
   } catch (error) {
     // the head was refused (a CR/LF in a value, say): the body will never be sent or closed by anyone else
-    void closeQuietly(response.body);
+    void closeBody(response.body);
     throw error;
   }
   const recorder = recorders.get(response);
@@ -164,17 +164,8 @@ function settle(recorder: Recorder, body: Body, environ: Environ): Captured | Pr
 }
 
 function noStart(body: Body): never {
-  void closeQuietly(body);
+  void closeBody(body);
   throw new ContractError('the app returned its body without calling startResponse');
-}
-
-function closeQuietly(body: Body): void | Promise<void> {
-  try {
-    const result = body.close?.();
-    if (isPromise(result)) return Promise.resolve(result).catch(() => {});
-  } catch {
-    // the error being reported matters more than one from close()
-  }
 }
 
 /**
@@ -228,7 +219,7 @@ abstract class Folded<I extends Iterator<Chunk> | AsyncIterator<Chunk>> {
 
   protected failed(error: unknown): never {
     this.finished = true;
-    void closeQuietly(this.source);
+    void closeBody(this.source);
     this.closed = true;
     throw error;
   }

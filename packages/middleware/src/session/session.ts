@@ -2,6 +2,7 @@ import {
   type App,
   type Body,
   capture,
+  closeBody,
   type Environ,
   type Middleware,
   ServiceUnavailable,
@@ -138,7 +139,7 @@ export function session(options: SessionOptions): Middleware {
       try {
         setCookie = await commit(context, environ, loaded, at);
       } catch (error) {
-        void response.body.close?.();
+        void closeBody(response.body);
         if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
         throw error;
       }
