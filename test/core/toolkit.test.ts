@@ -536,6 +536,45 @@ describe('a transform whose source fails', () => {
   });
 });
 
+describe('a sync body with an async close that fails', () => {
+  it('hands the failure to the close() that follows return(), never to nobody', async () => {
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => stray.push(reason);
+    process.on('unhandledRejection', onStray);
+    try {
+      const source = (): Body => ({
+        *[Symbol.iterator]() {
+          yield 'a';
+          yield 'b';
+        },
+        close: async () => {
+          throw new Error('close failed');
+        },
+      });
+      const app: App = (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return source();
+      };
+      const wrapped = [
+        onBodyDone(source(), () => {}),
+        mapChunks(source(), (chunk) => chunk),
+        (capture(app, mockEnviron()) as { body: Body }).body,
+      ];
+      for (const body of wrapped) {
+        // what a server does when the client leaves: return() the iterator, then close() the body
+        const iterator = (body as Iterable<Chunk>)[Symbol.iterator]();
+        expect(iterator.next().value).toBe('a');
+        iterator.return?.();
+        await expect(Promise.resolve(body.close?.())).rejects.toThrow('close failed');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(stray).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onStray);
+    }
+  });
+});
+
 describe('carryBodyRead', () => {
   it('gives a stand-in input the read core’s readers already made, through the check', async () => {
     const environ = mockEnviron({ method: 'POST', body: 'hello' });

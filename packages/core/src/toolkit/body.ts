@@ -182,9 +182,16 @@ function wrapSteps(
   let iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
   let finished = false;
   let closed = false;
+  let closing: void | Promise<void>;
+  // a second call gets the first one's outcome: a sync return() starts the close, and the
+  // server's close() after it must hear how it ended
   const close = (): void | Promise<void> => {
-    if (closed) return;
+    if (closed) return closing;
     closed = true;
+    closing = closeOnce();
+    return closing;
+  };
+  const closeOnce = (): void | Promise<void> => {
     let returned: unknown;
     if (iterator !== undefined && !finished) {
       finished = true;

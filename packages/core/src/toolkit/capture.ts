@@ -177,6 +177,7 @@ abstract class Folded<I extends Iterator<Chunk> | AsyncIterator<Chunk>> {
   protected iterator: I | undefined;
   protected finished = false;
   private closed = false;
+  private closing: void | Promise<void> = undefined;
 
   constructor(
     protected readonly recorder: Recorder,
@@ -200,8 +201,14 @@ abstract class Folded<I extends Iterator<Chunk> | AsyncIterator<Chunk>> {
   }
 
   close(): void | Promise<void> {
-    if (this.closed) return;
+    // a second call gets the first one's outcome (a sync return() began it; close() follows)
+    if (this.closed) return this.closing;
     this.closed = true;
+    this.closing = this.closeOnce();
+    return this.closing;
+  }
+
+  private closeOnce(): void | Promise<void> {
     const iterator = this.iterator;
     let returned: unknown;
     if (iterator !== undefined && !this.finished) {
