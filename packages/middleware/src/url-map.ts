@@ -1,12 +1,5 @@
 import { domainToASCII } from 'node:url';
-import {
-  type App,
-  type Environ,
-  matchesMountPrefix,
-  moveToScriptName,
-  NotFound,
-  normalizeMountPrefix,
-} from '@tsgi/core';
+import { type App, type Environ, mountedEnviron, NotFound, normalizeMountPrefix } from '@tsgi/core';
 
 /** What {@link urlMap} mounts: a path prefix (`/api`) or a host and prefix (`http://admin.example.com/`) per app. */
 export type UrlMapEntries = Readonly<Record<string, App>>;
@@ -90,7 +83,6 @@ export function urlMap(entries: UrlMapEntries): App {
   );
   const hasHosts = list.some((entry) => entry.host !== undefined);
   return (environ, startResponse) => {
-    const path = environ.PATH_INFO;
     const [host, port] = hasHosts ? requestHost(environ) : ['', ''];
     for (const entry of list) {
       if (
@@ -98,9 +90,8 @@ export function urlMap(entries: UrlMapEntries): App {
         (entry.host !== host || (entry.port !== undefined && entry.port !== port))
       )
         continue;
-      if (!matchesMountPrefix(path, entry.prefix)) continue;
-      const inner = moveToScriptName({ ...environ }, entry.prefix, path.slice(entry.prefix.length));
-      return entry.app(inner, startResponse);
+      const inner = mountedEnviron(environ, entry.prefix);
+      if (inner !== undefined) return entry.app(inner, startResponse);
     }
     return new NotFound()(environ, startResponse);
   };
