@@ -311,6 +311,15 @@ describe('session on the memory store', () => {
     expect(next.json<Data>().data).toEqual({ a: '1' });
   });
 
+  it('marks a __Host- session cookie Secure even on a request that reached the app over http (TLS ended at a proxy)', async () => {
+    const app = validate(session({ keys: [KEY], cookie: { name: '__Host-sid' } })(validate(sessionApp)));
+    const response = await request(app, { url: 'http://example.com/?set=a:1' });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.getSetCookie()[0] ?? '';
+    expect(cookie).toMatch(/^__Host-sid=/);
+    expect(cookie).toMatch(/; Secure/);
+  });
+
   it('checks its options at start-up', () => {
     expect(() => session({ keys: ['short'] })).toThrow(/at least 32 bytes/);
     expect(() => session({ keys: [KEY], cookie: { maxAge: -1 } })).toThrow(

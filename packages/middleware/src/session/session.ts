@@ -28,7 +28,7 @@ export interface SessionOptions {
     maxAge?: number;
     /** Default `'lax'`. */
     sameSite?: 'lax' | 'strict' | 'none';
-    /** Default: true when the request came over HTTPS. */
+    /** Default: true when the request came over HTTPS, and always for a `__Host-` or `__Secure-` name. */
     secure?: boolean;
     /** Default true. */
     httpOnly?: boolean;
