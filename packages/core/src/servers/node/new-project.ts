@@ -87,6 +87,9 @@ export function starterPackageJson(name: string, version: string) {
       '@types/node': '^20.19.0',
       typescript: '^7.0.2',
     },
+    // npm 11 lists every dependency's install script it skipped; esbuild's (under tsx) only
+    // re-checks the binary npm installed already. Declined here, so `npm install` stays quiet.
+    allowScripts: { esbuild: false },
   };
 }
 
