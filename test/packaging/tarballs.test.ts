@@ -198,6 +198,8 @@ describe('the packed packages, installed in a project outside the repository', S
     );
     expect(stdout).toContain('@tsgi/middleware/session');
     expect(stdout).toContain('@tsgi/middleware/etag');
+    expect(stdout).toContain('@tsgi/middleware/proxy');
+    expect(stdout).toContain('@tsgi/middleware/static');
   });
 
   it('serve a hello app: serve() on port 0, fetched once; request() in process', async () => {

@@ -41,6 +41,19 @@ export {
 export { head } from './head.js';
 export { type MethodOverrideOptions, methodOverride, originalMethod } from './method-override.js';
 export {
+  type ForwardHeaderOptions,
+  forwardedElement,
+  type HealthCheckOptions,
+  type PassiveHealthOptions,
+  type ProxyApp,
+  type ProxyOptions,
+  type ProxyTimeoutOptions,
+  proxy,
+  type Strategy,
+  type UpstreamInfo,
+  type UpstreamOption,
+} from './proxy/index.js';
+export {
   type ProxyHeadersOptions,
   type ProxyOriginal,
   proxyHeaders,
