@@ -185,8 +185,15 @@ describe('the packed packages, installed in a project outside the repository', S
     await sh(app, 'npm', ['ls', '--all']); // fails on a missing or unmet (peer) dependency
   });
 
-  it('type-check an app against their declarations (the project tsc)', async () => {
+  it('type-check an app, and the examples of their READMEs, against their declarations (the project tsc)', async () => {
     await prepared();
+    for (const name of ['core', 'router', 'middleware']) {
+      // a README's blocks make one module: a later block may use what an earlier one defined
+      const readme = readFileSync(join(app, 'node_modules/@tsgi', name, 'README.md'), 'utf8');
+      const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]);
+      expect(blocks.length, name).toBeGreaterThan(0);
+      writeFileSync(join(app, `src/readme-${name}.ts`), blocks.join('\n'));
+    }
     await sh(app, TSC, ['-p', 'tsconfig.json']);
   });
 
