@@ -24,7 +24,6 @@ describe('newProject', () => {
       'README.md',
       'package.json',
       'src/app.ts',
-      'src/server.ts',
       'test/app.test.ts',
       'tsconfig.json',
     ]);

@@ -19,7 +19,6 @@ import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newProject } from '../../packages/core/src/servers/node/new-project.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = join(REPO, 'node_modules/.bin/tsc');
@@ -48,6 +47,7 @@ let tarballs: string[];
 let app: string;
 let site: string;
 let made: { dependencies: Record<string, string> };
+let newSaid: string;
 const version: string = JSON.parse(readFileSync(join(REPO, 'packages/core/package.json'), 'utf8')).version;
 
 const HELLO = `import { type App, serve } from '@tsgi/core';
@@ -77,6 +77,15 @@ const response = await fetch(new URL('/hello', server.url));
 console.log(response.status, JSON.stringify(await response.text()), response.headers.has('etag'));
 await server.close();
 console.log((await request(app, { url: '/nowhere' })).status);
+`;
+
+const SITE = `import type { App } from '@tsgi/core';
+
+const site: App = (environ, startResponse) => {
+  startResponse('200 OK', [['Content-Type', 'text/plain; charset=utf-8']]);
+  return [\`site at \${environ.PATH_INFO}\\n\`];
+};
+export default site;
 `;
 
 // Every entry point, loaded by plain node (no TypeScript tooling): the wildcard's too, one per module.
@@ -139,17 +148,17 @@ async function prepare(): Promise<void> {
     }),
   );
   writeFileSync(join(app, 'src/hello.ts'), HELLO);
+  writeFileSync(join(app, 'src/site.ts'), SITE);
   writeFileSync(join(app, 'imports.mjs'), IMPORTS);
 
-  site = join(work, 'my-site');
-  newProject(site);
-  made = JSON.parse(readFileSync(join(site, 'package.json'), 'utf8'));
+  await npmInstall(app, [...tarballs, 'tsx@^4.8.1', '@types/node@^20.19.0']);
 
+  // the starter, by the installed CLI, from the templates in the tarball
+  site = join(work, 'my-site');
+  newSaid = (await sh(work, join(app, 'node_modules/.bin/tsgi'), ['new', 'my-site'])).stdout;
+  made = JSON.parse(readFileSync(join(site, 'package.json'), 'utf8'));
   // the starter's own dependencies as it lists them; ours from the tarballs, since npm has none yet
-  await Promise.all([
-    npmInstall(app, [...tarballs, 'tsx@^4.8.1', '@types/node@^20.19.0']),
-    npmInstall(site, tarballs),
-  ]);
+  await npmInstall(site, tarballs);
 }
 
 // the first test waits for the packing and installs
@@ -178,7 +187,7 @@ describe('the packed packages, installed in a project outside the repository', S
           'dist',
           'package.json',
           'src',
-          ...(name === 'core' ? ['templates'] : []),
+          ...(name === 'core' ? ['bin', 'templates'] : []),
         ].sort(),
       );
     }
@@ -214,11 +223,25 @@ describe('the packed packages, installed in a project outside the repository', S
     const { stdout } = await sh(app, process.execPath, ['--import', 'tsx', 'src/hello.ts']);
     expect(stdout).toBe('200 "Hello from /hello\\n" true\n404\n');
   });
+
+  it('serve an app with the tsgi CLI (tsgi serve file.ts, through tsx)', async () => {
+    await prepared();
+    const cli = join(app, 'node_modules/.bin/tsgi');
+    await serving(
+      spawn(cli, ['serve', 'src/site.ts', '--port', '0'], { cwd: app, env: userEnv, detached: true }),
+      async (url) => {
+        const response = await fetch(new URL('/from/the/cli', url));
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe('site at /from/the/cli\n');
+      },
+    );
+  });
 });
 
-describe('the starter (tsgi new), installed from the tarballs', SLOW, () => {
-  it('depended on the three packages at the version it was made from', async () => {
+describe('the starter (tsgi new, by the installed CLI), installed from the tarballs', SLOW, () => {
+  it('was written from the tarball, depending on the three packages at its version', async () => {
     await prepared();
+    expect(newSaid).toMatch(/^Wrote my-site in my-site: .*src\/app\.ts/);
     expect(made.dependencies).toMatchObject({
       '@tsgi/core': version,
       '@tsgi/router': version,
@@ -237,16 +260,22 @@ describe('the starter (tsgi new), installed from the tarballs', SLOW, () => {
   it('serves its page with npm start', async () => {
     await prepared();
     const child = spawn('npm', ['start'], { cwd: site, env: { ...userEnv, PORT: '0' }, detached: true });
-    try {
-      const url = await announced(child);
+    await serving(child, async (url) => {
       const page = await fetch(url);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('visit number 1.');
-    } finally {
-      process.kill(-(child.pid as number), 'SIGTERM'); // npm and the node it started
-    }
+    });
   });
 });
+
+/** Waits for `child` (started detached) to serve, runs `check` on its URL, then stops it and its children. */
+async function serving(child: ChildProcess, check: (url: string) => Promise<void>): Promise<void> {
+  try {
+    await check(await announced(child));
+  } finally {
+    process.kill(-(child.pid as number), 'SIGTERM'); // its process group: npm and the node it started
+  }
+}
 
 /** The URL a starting server prints ("Serving on http://…"), within 30 s. */
 function announced(child: ChildProcess): Promise<string> {

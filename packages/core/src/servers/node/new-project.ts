@@ -27,8 +27,8 @@ const RENAMED: Readonly<Record<string, string>> = { gitignore: '.gitignore' };
 /**
  * Writes a starter project into `folder` (created; it must be missing or empty): package.json
  * depending on @tsgi/core, @tsgi/router and @tsgi/middleware at this package's version,
- * tsconfig.json, `src/app.ts` (a router with a page and a JSON route, sessions), `src/server.ts`,
- * a test with `request()`, a README. Throws a TypeError naming the problem for a bad name or a
+ * tsconfig.json, `src/app.ts` (a router with a page and a JSON route, sessions; `npm start` serves
+ * it with the `tsgi` CLI), a test with `request()`, a README. Throws a TypeError naming the problem for a bad name or a
  * folder in use.
  * @example const project = newProject('my-site'); // then: cd my-site && npm install && npm start
  */
@@ -73,7 +73,8 @@ export function starterPackageJson(name: string, version: string) {
     type: 'module',
     engines: { node: '>=20.19' },
     scripts: {
-      start: 'node --import tsx src/server.ts',
+      start: 'tsgi serve src/app.ts',
+      dev: 'tsgi serve src/app.ts --dev',
       test: 'node --import tsx --test test/*.test.ts',
       typecheck: 'tsc',
     },

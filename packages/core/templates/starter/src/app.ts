@@ -1,6 +1,7 @@
 /**
  * The site: a router with a page and a JSON route, inside the session and error middleware.
- * Every piece is a tsgi app (`app(environ, startResponse)`); `src/server.ts` serves it.
+ * Every piece is a tsgi app (`app(environ, startResponse)`); `npm start` serves the default export
+ * with the `tsgi` CLI (`tsgi serve src/app.ts`).
  */
 import { randomBytes } from 'node:crypto';
 import { type Environ, handler, html, Response } from '@tsgi/core';
