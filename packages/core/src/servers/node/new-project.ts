@@ -75,7 +75,7 @@ export function starterPackageJson(name: string, version: string) {
     scripts: {
       start: 'tsgi serve src/app.ts',
       dev: 'tsgi serve src/app.ts --dev',
-      test: 'node --import tsx --test test/*.test.ts',
+      test: 'node --import tsx --test --test-reporter=spec test/*.test.ts',
       typecheck: 'tsc',
     },
     dependencies: {
