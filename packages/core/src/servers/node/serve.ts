@@ -3,9 +3,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { createEnviron, stderrErrors } from '../../environ.js';
 import { errorPage } from '../../error-page.js';
-import { BadRequest, ContentTooLarge, type HTTPError, isHTTPError } from '../../errors.js';
+import { BadRequest, ContentTooLarge, HTTPError, isHTTPError } from '../../errors.js';
 import { runApp } from '../../run-app.js';
 import type { App, Environ, ErrorStream } from '../../types.js';
+import { answerClientError } from './client-error.js';
+import { closeLingeringly, isClosing } from './closing.js';
 import { NodeInput, type ReadingConnection } from './input.js';
 import { NodeSink } from './sink.js';
 
@@ -23,12 +25,28 @@ export interface ServeOptions {
   maxBodySize?: number;
   /** Largest request head (request line and headers), in bytes: larger is a 431. Default 16 KiB. */
   maxHeaderSize?: number;
-  /** Milliseconds an idle keep-alive connection stays open. Default 5 s. */
+  /**
+   * Milliseconds an idle keep-alive connection stays open. Default 5 s. Behind a load balancer
+   * or proxy that keeps connections to the server open (nginx's upstream `keepalive`, AWS ALB),
+   * make it longer than the balancer's idle timeout: the balancer must be the one to close an
+   * idle connection, or it may send a request on one the server is closing, and fail it.
+   */
   keepAliveTimeout?: number;
   /** Milliseconds a client has to send the request head. Default 60 s. */
   headersTimeout?: number;
   /** Milliseconds a client has to send the whole request. Default 300 s. */
   requestTimeout?: number;
+  /**
+   * Milliseconds between the checks of `headersTimeout` and `requestTimeout`: a timeout holds
+   * to within this. Default 1 s (node's own default, 30 s, let a 2 s timeout run 30 s).
+   */
+  connectionsCheckingInterval?: number;
+  /**
+   * Requests answered on one keep-alive connection before the server closes it (the last
+   * response says `Connection: close`), so that long-lived connections spread over workers
+   * and backends again. `0` for no limit. Default 1000, as nginx.
+   */
+  maxRequestsPerConnection?: number;
   /** Milliseconds `close()` waits for requests in flight before cutting them. Default 10 s. */
   closeTimeout?: number;
   /**
@@ -67,7 +85,15 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   let serverPort = '';
 
   const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    if (isClosing(req.socket)) {
+      req.resume(); // pipelined after the last response: read only to be dropped, never answered
+      return;
+    }
     const connection = connectionOf(req.socket);
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
+      refuse(req, res, unsupportedVersion(req));
+      return;
+    }
     let environ: Environ;
     try {
       environ = createEnviron({
@@ -93,7 +119,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       refuse(req, res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
       return;
     }
-    runApp(app, environ, new NodeSink(res, req.method === 'HEAD'));
+    const bodyLength =
+      environ.CONTENT_LENGTH !== undefined
+        ? Number(environ.CONTENT_LENGTH)
+        : environ.HTTP_TRANSFER_ENCODING === undefined
+          ? 0
+          : -1;
+    runApp(app, environ, new NodeSink(res, req.method === 'HEAD', bodyLength));
   };
 
   const server = createServer(
@@ -102,9 +134,13 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
       keepAliveTimeout: options.keepAliveTimeout ?? 5000,
       headersTimeout: options.headersTimeout ?? 60_000,
       requestTimeout: options.requestTimeout ?? 300_000,
+      connectionsCheckingInterval: options.connectionsCheckingInterval ?? 1000,
     },
     (req, res) => handle(req, res, false),
   );
+  server.maxRequestsPerSocket = options.maxRequestsPerConnection ?? 1000;
+  server.on('connection', closeLingeringly);
+  server.on('clientError', answerClientError);
   server.on('checkContinue', (req, res) => handle(req, res, true));
 
   await new Promise<void>((resolve, reject) => {
@@ -178,6 +214,13 @@ function refuse(req: IncomingMessage, res: ServerResponse, error: HTTPError): vo
   const page = errorPage(error, req.headers.accept);
   res.writeHead(page.status, page.reason, [...page.headers.flat(), 'Connection', 'close']);
   res.end(page.body);
+}
+
+/** 505 for a version other than HTTP/1.0 and 1.1; HTTP/0.9 has no headers to answer with, so 400. */
+function unsupportedVersion(req: IncomingMessage): HTTPError {
+  const version = `HTTP/${req.httpVersion}`;
+  if (req.httpVersionMajor === 0) return new BadRequest(`${version} is not supported`);
+  return new HTTPError(505, `${version} is not supported: send HTTP/1.1 or HTTP/1.0`);
 }
 
 function closeGracefully(server: Server, timeout: number): Promise<void> {
