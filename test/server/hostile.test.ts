@@ -202,7 +202,7 @@ describe('close() under load', () => {
       }),
     );
     const connections = await Promise.all(Array.from({ length: 20 }, () => RawConnection.open(server.port)));
-    connections.forEach((connection, i) => connection.write(get(`/${i}`)));
+    for (const [i, connection] of connections.entries()) connection.write(get(`/${i}`));
     await Promise.all(connections.map((connection) => connection.waitForText('started ')));
     const closing = server.close();
     await expect(RawConnection.open(server.port)).rejects.toThrow(/ECONNREFUSED/);
