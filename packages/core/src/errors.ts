@@ -85,6 +85,8 @@ export class Forbidden extends named(403) {}
 export class NotFound extends named(404) {}
 /** 409: the request conflicts with the current state. */
 export class Conflict extends named(409) {}
+/** 412: a precondition of the request (`If-Match`, `If-Unmodified-Since`) failed. */
+export class PreconditionFailed extends named(412) {}
 /** 413: the request body is larger than the limit. */
 export class ContentTooLarge extends named(413) {}
 /** 415: the body's media type is not one this endpoint reads. */

@@ -29,6 +29,7 @@ export {
   isHTTPError,
   MethodNotAllowed,
   NotFound,
+  PreconditionFailed,
   ServiceUnavailable,
   TooManyRequests,
   Unauthorized,
@@ -73,6 +74,12 @@ export type {
   StartResponse,
   Write,
 } from './types.js';
+export {
+  matchesMountPrefix,
+  mountedEnviron,
+  moveToScriptName,
+  normalizeMountPrefix,
+} from './url/mount.js';
 export { encodePath, rawPathInfo, rawScriptName } from './url/raw-path.js';
 export { applicationUri, type RequestUriOptions, requestUri, shiftPath } from './url/reconstruct.js';
 // the validator

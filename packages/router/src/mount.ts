@@ -1,4 +1,4 @@
-import type { App, Body, Environ, StartResponse } from '@tsgi/core';
+import { type App, type Body, type Environ, moveToScriptName, type StartResponse } from '@tsgi/core';
 import { decodeSegment } from './encode.js';
 import { withParams } from './params.js';
 import type { Pattern, UrlParams } from './pattern.js';
@@ -49,9 +49,8 @@ export class Mount {
     const matched = match[0];
     const inner: Environ =
       this.pattern.keys.length === 0 ? { ...environ } : withParams(environ, this.pattern.params(match));
-    // core's rawPathInfo() finds this split in tsgi.raw_uri again, %2F included, for the app below
-    inner.SCRIPT_NAME = environ.SCRIPT_NAME + decodeSegment(matched);
-    inner.PATH_INFO = decodeSegment(path.slice(matched.length));
+    // core's split, shared with urlMap(); rawPathInfo() finds it in tsgi.raw_uri again, %2F included
+    moveToScriptName(inner, decodeSegment(matched), decodeSegment(path.slice(matched.length)));
     return this.app(inner, startResponse);
   }
 }

@@ -201,7 +201,9 @@ function wrapSteps(
   };
   const step = (result: IteratorResult<Chunk>): IteratorResult<Chunk> => {
     if (result.done) finished = true;
-    return onStep(result);
+    // a step that lands after close() began (an async source busy when the client left) is
+    // thrown away by the consumer: it must not count as sent
+    return closed ? result : onStep(result);
   };
   const failed = (error: unknown): never => {
     finished = true;

@@ -19,7 +19,6 @@ export function transformBody(
   let source: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
   let sourceDone = false;
   let output: AsyncIterator<Chunk> | undefined;
-  let closed = false;
   const chunks: AsyncIterable<Chunk> = {
     [Symbol.asyncIterator]: () => ({
       async next() {
@@ -43,19 +42,20 @@ export function transformBody(
       await source.return?.();
     }
   };
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    try {
-      await output?.return?.();
-    } finally {
+  let closing: Promise<void> | undefined;
+  // a second close (a server's return() then close()) waits for the first to finish
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
       try {
-        await returnSource();
+        await output?.return?.();
       } finally {
-        await body.close?.();
+        try {
+          await returnSource();
+        } finally {
+          await body.close?.();
+        }
       }
-    }
-  };
+    })());
   const iterator: AsyncIterator<Chunk> = {
     next() {
       output ??= transform(chunks)[Symbol.asyncIterator]();

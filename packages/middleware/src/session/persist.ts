@@ -1,0 +1,129 @@
+// The two halves of a session's request: load it before the app runs, commit it after.
+import type { Environ } from '@tsgi/core';
+import { type CookieAttributes, serializeCookie } from '../cookie-header.js';
+import { type SigningKeys, sign, verify } from '../cookie-signing.js';
+import { getCookies } from '../cookies.js';
+import type { SessionOptions } from './session.js';
+import { Session } from './session-state.js';
+import { type SessionRecord, type SessionStore, within } from './store.js';
+
+/** What load and commit need of the session options, checked. */
+export interface Context {
+  store: SessionStore;
+  keys: SigningKeys;
+  name: string;
+  maxAgeMs: number;
+  idleMs: number | undefined;
+  rolling: boolean;
+  timeout: number;
+  cookie: NonNullable<SessionOptions['cookie']>;
+}
+
+export interface Loaded {
+  state: Session;
+  /** The id the cookie carried (server stores), to know when the cookie must change. */
+  sentId: string | undefined;
+  /** An older key opened it: send it again under the current one. */
+  stale: boolean;
+  /** A session cookie came with the request. */
+  hadCookie: boolean;
+}
+
+function alive(record: SessionRecord, at: number): boolean {
+  return at < record.expiresAt && (record.idleExpiresAt === undefined || at < record.idleExpiresAt);
+}
+
+/** Reads the session the request's cookie names (a new one for anything that does not verify or is over). */
+export async function load(context: Context, environ: Environ, at: number): Promise<Loaded> {
+  const { store, keys, name } = context;
+  const raw = getCookies(environ).get(name);
+  const hadCookie = raw !== undefined;
+  if (store.kind === 'sealed') {
+    // anything that does not open, or is past its sealed expiry, is a new empty session: no fallback
+    const opened = raw === undefined ? undefined : store.unseal(raw, keys, name);
+    if (opened === undefined || !alive(opened.record, at)) {
+      return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
+    }
+    return {
+      state: new Session('sealed', opened.record, at),
+      sentId: 'sealed',
+      stale: opened.stale,
+      hadCookie,
+    };
+  }
+  const verified = verify(name, raw, keys);
+  if (verified.status !== 'valid') {
+    return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
+  }
+  const record = await within(store.get(verified.value), context.timeout, 'get');
+  if (record === undefined || !alive(record, at)) {
+    return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
+  }
+  return {
+    state: new Session(verified.value, record, at),
+    sentId: verified.value,
+    stale: verified.stale,
+    hadCookie,
+  };
+}
+
+/** Writes what changed (ends, writes or touches, each once) and returns the Set-Cookie to send, if any. */
+export async function commit(
+  context: Context,
+  environ: Environ,
+  loaded: Loaded,
+  at: number,
+): Promise<string | undefined> {
+  const { store, keys, name, timeout } = context;
+  const { state } = loaded;
+  const secure = context.cookie.secure ?? environ['tsgi.url_scheme'] === 'https';
+  const expiresAt = state.createdAt + context.maxAgeMs;
+  const idleExpiresAt = context.idleMs === undefined ? undefined : at + context.idleMs;
+  const ttlMs = Math.max(1, Math.min(expiresAt, idleExpiresAt ?? expiresAt) - at);
+  const cookieFor = (value: string) =>
+    serializeCookie(name, value, attributesOf(context.cookie, secure, Math.ceil((expiresAt - at) / 1000)));
+  const drop = () =>
+    loaded.hadCookie ? serializeCookie(name, '', attributesOf(context.cookie, secure, 0)) : undefined;
+
+  if (store.kind === 'server') {
+    for (const id of state.ended) await within(store.destroy(id, context.maxAgeMs), timeout, 'destroy');
+  }
+  if (!state.changed) {
+    if (state.destroyed) return drop();
+    if (state.isNew) return undefined; // an untouched new session writes nothing and sets no cookie
+  }
+  if (store.kind === 'sealed') {
+    const refresh = context.rolling && context.idleMs !== undefined;
+    if (!state.changed && !refresh && !loaded.stale) return undefined;
+    return cookieFor(store.seal(state.record(expiresAt, idleExpiresAt), keys, name));
+  }
+  if (state.changed) {
+    const id = state.assignId();
+    const written = await within(
+      store.apply(id, state.change(expiresAt, idleExpiresAt, ttlMs)),
+      timeout,
+      'write',
+    );
+    if (!written) return drop(); // destroyed meanwhile (logged out elsewhere): stays dead
+    return id !== loaded.sentId || loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
+  }
+  const id = state.id as string;
+  if (context.rolling && idleExpiresAt !== undefined) {
+    await within(store.touch(id, idleExpiresAt, ttlMs), timeout, 'touch');
+  }
+  return loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
+}
+
+/** The session cookie's attributes from the options, with the time left as `Max-Age` (0 deletes). */
+export function attributesOf(cookie: Context['cookie'], secure: boolean, maxAge: number): CookieAttributes {
+  const attributes: CookieAttributes = {
+    maxAge,
+    secure,
+    httpOnly: cookie.httpOnly ?? true,
+    sameSite: cookie.sameSite ?? 'lax',
+    path: cookie.path ?? '/',
+  };
+  if (cookie.domain !== undefined) attributes.domain = cookie.domain;
+  if (maxAge === 0) attributes.expires = new Date(0);
+  return attributes;
+}
