@@ -17,7 +17,7 @@ import {
   validate,
 } from '@tsgi/core';
 import { mockEnviron, request } from '@tsgi/core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { withServer } from '../helpers/server.js';
 import { acceptAll, violationOf } from './validate-harness.js';
 
@@ -440,5 +440,33 @@ describe('buffering by design', () => {
       return chunks;
     };
     expect((await request(validate(honest(validate(streamed))))).text()).toBe('abc');
+  });
+});
+
+describe('a transform whose source fails', () => {
+  it('closes the source before the validator checks it (no false close-not-called)', async () => {
+    const log: string[] = [];
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield 'a';
+          throw new Error('disk gone');
+        },
+        close: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          log.push('source closed');
+        },
+      };
+    };
+    const upper = mapResponse((response) => {
+      response.body = transformBody(response.body, async function* (chunks) {
+        for await (const chunk of chunks) yield String(chunk).toUpperCase();
+      });
+    });
+    const response = await request(validate(upper(validate(app))), { rethrow: false });
+    expect(response.complete).toBe(false);
+    expect(String(response.error)).toContain('disk gone');
+    await vi.waitFor(() => expect(log).toEqual(['source closed']));
   });
 });

@@ -6,6 +6,20 @@ import {
   type StartResponse,
   ValidationError,
 } from '@tsgi/core';
+import { mockEnviron } from '@tsgi/core/testing';
+
+/** Marks an environ key to delete in {@link makeEnviron}. */
+export const REMOVE = Symbol('remove');
+
+/**
+ * `mockEnviron({ environ: changes })`, REMOVE deleting a key: kept for tests written against
+ * it; new tests call mockEnviron from @tsgi/core/testing.
+ */
+export function makeEnviron(changes: Record<string, unknown> = {}): Environ {
+  const overrides: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(changes)) overrides[key] = value === REMOVE ? undefined : value;
+  return mockEnviron({ environ: overrides });
+}
 
 /** A server's startResponse that accepts anything and returns a write() that does nothing. */
 export const acceptAll: StartResponse = () => () => {};

@@ -41,7 +41,10 @@ const noEarlyHints: EarlyHints = () => {};
 const neverAborted = new AbortController().signal;
 
 // Environ keys by raw header name: the few names a site sees are computed once.
-// Bounded, so that a client sending random names cannot grow it.
+// Bounded, so that a client sending random names cannot grow it. With commonHeaderKey below,
+// measured (npm run bench:count): computing every key costs hello 59,898 instructions per
+// request against 55,742, /user/:id 63,734 against 59,716, a 1 KB echo 86,762 against 77,633:
+// the two buy 6.9%, 6.3% and 10.5%.
 const headerKeys = new Map<string, string | null>();
 const HEADER_KEY_CACHE_LIMIT = 512;
 

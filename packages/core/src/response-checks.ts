@@ -20,7 +20,9 @@ export interface Status {
 }
 
 // Apps send a handful of status lines and header names, over and over: each is checked once,
-// then looked up. Bounded, so that an app echoing client input cannot grow them.
+// then looked up. Bounded, so that an app echoing client input cannot grow them. Measured (npm
+// run bench:count): without them hello costs 58,015 instructions per request against 55,742,
+// /user/:id 62,202 against 59,716, a 1 KB echo 79,832 against 77,633: they buy 3.9%, 4.0%, 2.8%.
 const CACHE_LIMIT = 256;
 const statuses = new Map<string, Status>();
 const NAME_OK = 0;

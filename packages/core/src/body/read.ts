@@ -15,6 +15,8 @@ export interface BodyOptions {
 // environ): kept on `tsgi.input`, the body's identity, so a router's copied environ shares it.
 // On the object itself, since a WeakMap entry per request costs the garbage collector more than
 // the rest of the request; in a WeakMap only for an input that cannot take a property.
+// Measured (npm run bench:count, POST /echo 1 KB): the WeakMap alone costs 79,868 instructions
+// per request against 77,633 with the property: the property buys 2.8%. SPEC.md §9.
 const BODY_READ = Symbol.for('tsgi.input.read');
 
 type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
@@ -57,7 +59,8 @@ export function readBody(environ: Environ, options?: BodyOptions): Promise<Uint8
   }
   // refused unread (and not remembered: a later read with a larger limit may still succeed)
   if (Number(environ.CONTENT_LENGTH) > limit) return Promise.reject(tooLarge(limit));
-  // the first read holds the body to this limit itself
+  // the first read holds the body to this limit itself; the one-promise read (SPEC.md §9)
+  // buys 3.4% of an echo's instructions (80,380 per request iterating, 77,633 with it)
   const first = canReadWhole(input) ? input[READ_WHOLE](limit, tooLarge) : readAll(input, limit);
   remember(input, first);
   return first;

@@ -194,9 +194,15 @@ function closeOnce(call: AppCall, body: Body): void | Promise<void> {
     throw error;
   }
   if (isPromise(result)) {
+    // until this close() settles, the bodies it closes may still be on their way to closed
+    call.closing = true;
     return Promise.resolve(result).then(
-      () => checkChildrenClosed(call),
+      () => {
+        call.closing = false;
+        checkChildrenClosed(call);
+      },
       (error: unknown) => {
+        call.closing = false;
         call.sawError(error);
         throw error;
       },
@@ -210,7 +216,7 @@ function closeOnce(call: AppCall, body: Body): void | Promise<void> {
  * it got from the apps it wraps must be closed (and its iteration finished or returned).
  */
 function checkChildrenClosed(call: AppCall): void {
-  if (!call.closed || (call.iterating && !call.finished)) return;
+  if (!call.closed || call.closing || (call.iterating && !call.finished)) return;
   const before = call.report.violations.length;
   for (const child of call.children) checkClosed(child);
   const found = call.report.violations[before];

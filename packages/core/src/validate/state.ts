@@ -44,6 +44,8 @@ export class AppCall {
   finished = false;
   returned = false;
   closed = false;
+  /** An async close() is still running: its children are checked when it settles. */
+  closing = false;
   closeChecked = false;
   /** Chunks this body handed to its consumer: the parent side of the streaming rule. */
   yielded = 0;
