@@ -209,3 +209,29 @@ describe('an array body longer than its Content-Length', () => {
     expect(server.logs.join('')).toContain('more than its Content-Length');
   });
 });
+
+describe('a connection that is closing', () => {
+  it('answers nothing pipelined after a request that said Connection: close', async () => {
+    const server = await startServer(validate(ignoreBody));
+    const connection = await RawConnection.open(server.port);
+    connection.write(
+      'GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    await connection.whenClosed;
+    expect(connection.received.toString('latin1').match(/HTTP\/1\.1 /g)?.length).toBe(1);
+    expect(server.environs.map((environ) => environ.PATH_INFO)).toEqual(['/last']);
+  });
+
+  it('runs no app for a request pipelined behind a body refused with 413', async () => {
+    const server = await startServer(validate(countBody), { maxBodySize: 10 });
+    const connection = await RawConnection.open(server.port);
+    connection.write(
+      'POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n01234567890123456789GET /after HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    await connection.whenClosed;
+    const text = connection.received.toString('latin1');
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(text.match(/HTTP\/1\.1 /g)?.length).toBe(1);
+    expect(server.environs).toEqual([]);
+  });
+});

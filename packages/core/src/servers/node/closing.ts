@@ -10,8 +10,10 @@ export const DRAIN_LIMIT = 64 * 1024;
 /** Milliseconds a closing connection keeps reading (and discarding) what the client still sends. */
 export const LINGER_TIME = 2000;
 
-// Sockets in their lingering close: a request parsed from them now is never answered.
+// Sockets in their lingering close.
 const closing = new WeakSet<Socket>();
+// Sockets whose last response has begun: what node:http still parses from them is not a request.
+const ending = new WeakSet<Socket>();
 // Requests whose body went over a size limit: the rest of it is not read for the connection's sake.
 const overLimit = new WeakSet<IncomingMessage>();
 
@@ -20,9 +22,18 @@ export function markOverLimit(req: IncomingMessage): void {
   overLimit.add(req);
 }
 
-/** True once the connection is closing: what the client sends now is read only to be dropped. */
+/**
+ * True once the connection is closing: what the client sends now is read only to be dropped.
+ * node:http goes on parsing, and emits a request pipelined behind a response that said
+ * `Connection: close`; its app must not run (it could still act, a POST, say).
+ */
 export function isClosing(socket: Socket): boolean {
-  return closing.has(socket);
+  return ending.has(socket) || closing.has(socket);
+}
+
+/** Call after a head went out: one that said `Connection: close` ends its connection. */
+export function noteLastResponse(res: ServerResponse): void {
+  if (!res.shouldKeepAlive && res.socket !== null) ending.add(res.socket);
 }
 
 /**

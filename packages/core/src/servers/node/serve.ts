@@ -7,7 +7,7 @@ import { BadRequest, ContentTooLarge, HTTPError, isHTTPError } from '../../error
 import { runApp } from '../../run-app.js';
 import type { App, Environ, ErrorStream } from '../../types.js';
 import { answerClientError } from './client-error.js';
-import { closeLingeringly, isClosing } from './closing.js';
+import { closeLingeringly, isClosing, noteLastResponse } from './closing.js';
 import { NodeInput, type ReadingConnection } from './input.js';
 import { NodeSink } from './sink.js';
 
@@ -213,6 +213,8 @@ function sendEarlyHints(req: IncomingMessage, res: ServerResponse, links: string
 function refuse(req: IncomingMessage, res: ServerResponse, error: HTTPError): void {
   const page = errorPage(error, req.headers.accept);
   res.writeHead(page.status, page.reason, [...page.headers.flat(), 'Connection', 'close']);
+  res.shouldKeepAlive = false;
+  noteLastResponse(res);
   res.end(page.body);
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseSink } from '../../run-app.js';
 import type { Chunk, HeaderList } from '../../types.js';
-import { closeIfBodyTooLarge, drainOrClose } from './closing.js';
+import { closeIfBodyTooLarge, drainOrClose, noteLastResponse } from './closing.js';
 
 /** The response side of node:http, as a {@link ResponseSink}. */
 export class NodeSink implements ResponseSink {
@@ -22,6 +22,7 @@ export class NodeSink implements ResponseSink {
       flat[2 * i + 1] = header[1];
     }
     this.res.writeHead(status, reason, flat);
+    noteLastResponse(this.res);
   }
 
   write(chunk: Chunk): boolean {
