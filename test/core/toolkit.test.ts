@@ -368,6 +368,22 @@ describe('body helpers', () => {
     expect(log).toEqual(['finally', 'close']);
   });
 
+  it('transformBody: a close() during another close waits for it (return() then close(), as a server does)', async () => {
+    const { body, log } = tracked(['a', 'b'], 'async');
+    const slow = transformBody(body, async function* (chunks) {
+      for await (const chunk of chunks) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        yield chunk;
+      }
+    });
+    const iterator = (slow as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
+    const pending = iterator.next(); // the transform is busy when the client leaves
+    const returned = iterator.return?.();
+    await slow.close?.();
+    expect(log).toEqual(['finally', 'close']);
+    await Promise.all([pending, returned]);
+  });
+
   it('transformBody streams under the validator (one chunk out per chunk in)', async () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);

@@ -4,6 +4,7 @@ export { type Builder, builder } from './builder.js';
 export { type CascadeOptions, cascade } from './cascade.js';
 export { checkPreconditions, type Validators } from './check-preconditions.js';
 export { compose } from './compose.js';
+export { type CompressOptions, compress, type Encoding, hasZstd } from './compress.js';
 export { conditionalGet } from './conditional-get.js';
 export { contentLength } from './content-length.js';
 export {
@@ -26,6 +27,7 @@ export {
   verify,
 } from './cookies.js';
 export { type CsrfOptions, csrf, csrfToken } from './csrf.js';
+export { type DecompressOptions, decompress } from './decompress.js';
 export { type ErrorsOptions, errors } from './errors.js';
 export { type EtagOptions, etag } from './etag.js';
 export { type FlashMessage, flash, takeFlashes } from './flash.js';
@@ -39,6 +41,19 @@ export {
 export { head } from './head.js';
 export { type MethodOverrideOptions, methodOverride, originalMethod } from './method-override.js';
 export {
+  type ForwardHeaderOptions,
+  forwardedElement,
+  type HealthCheckOptions,
+  type PassiveHealthOptions,
+  type ProxyApp,
+  type ProxyOptions,
+  type ProxyTimeoutOptions,
+  proxy,
+  type Strategy,
+  type UpstreamInfo,
+  type UpstreamOption,
+} from './proxy/index.js';
+export {
   type ProxyHeadersOptions,
   type ProxyOriginal,
   proxyHeaders,
@@ -46,6 +61,7 @@ export {
   type TrustedHops,
 } from './proxy-headers.js';
 export { getRequestId, type RequestIdOptions, requestId } from './request-id.js';
+export { type Insertion, type RewriteHtmlOptions, rewriteHtml } from './rewrite-html.js';
 // sessions: redisStore loads `redis` lazily, only when given a `url`
 export {
   cookieStore,
@@ -68,5 +84,8 @@ export {
   StoreUnavailable,
   session,
 } from './session/index.js';
+export { type StaticOptions, serveStatic } from './static.js';
 export { type TimeoutOptions, timeout } from './timeout.js';
+export { type ChunkTransform, type TransformOptions, transform } from './transform.js';
 export { type UrlMapEntries, urlMap } from './url-map.js';
+export { type XsltOptions, xslt } from './xslt.js';

@@ -1,0 +1,112 @@
+import type { Environ, HeaderList } from '@tsgi/core';
+import { endToEndHeaders, isHopByHop, isToken } from '@tsgi/core/http';
+import type { Settings } from './options.js';
+import type { Upstream } from './upstream.js';
+
+// Request headers the proxy sets itself, or that must not reach an upstream: `Proxy` (httpoxy:
+// a CGI-style upstream would take it for HTTP_PROXY), `Expect` (the proxy streams the body as it
+// comes; the client's 100-continue was answered by the server in front), and the forwarding
+// headers it appends to.
+const OWN = new Set(['host', 'proxy', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/**
+ * The request headers for the upstream, as a flat `[name, value, …]` list: the client's headers
+ * (rebuilt from `HTTP_*`, `CONTENT_TYPE`, `CONTENT_LENGTH`) without hop-by-hop ones and without
+ * every header the client's `Connection` names, then `Host`, `X-Forwarded-*` and `Forwarded`.
+ */
+export function requestHeaders(environ: Environ, upstream: Upstream, settings: Settings): string[] {
+  const named = connectionNamed(environ.HTTP_CONNECTION);
+  const forwarded = settings.headers.forwarded;
+  const flat: string[] = [];
+  for (const key in environ) {
+    if (!key.startsWith('HTTP_')) continue;
+    const value = environ[key];
+    if (typeof value !== 'string') continue;
+    const name = headerName(key);
+    if (OWN.has(name) || isHopByHop(name) || named?.has(name) === true) continue;
+    if (forwarded && name === 'forwarded') continue;
+    flat.push(name, value);
+  }
+  if (environ.CONTENT_TYPE !== undefined) flat.push('content-type', environ.CONTENT_TYPE);
+  if (environ.CONTENT_LENGTH !== undefined) flat.push('content-length', environ.CONTENT_LENGTH);
+  const clientHost = environ.HTTP_HOST ?? `${environ.SERVER_NAME}:${environ.SERVER_PORT}`;
+  flat.push('host', settings.headers.host === 'rewrite' ? upstream.host : clientHost);
+  const scheme = environ['tsgi.url_scheme'];
+  const address = environ.REMOTE_ADDR;
+  if (settings.headers.xForwarded) {
+    if (address !== '') flat.push('x-forwarded-for', appended(environ.HTTP_X_FORWARDED_FOR, address));
+    flat.push('x-forwarded-proto', appended(environ.HTTP_X_FORWARDED_PROTO, scheme));
+    flat.push('x-forwarded-host', appended(environ.HTTP_X_FORWARDED_HOST, clientHost));
+  }
+  if (forwarded) {
+    flat.push('forwarded', appended(environ.HTTP_FORWARDED, forwardedElement(address, clientHost, scheme)));
+  }
+  return flat;
+}
+
+/**
+ * The response headers for the client, from undici's flat raw list (names as the upstream
+ * spelled them, in order): core's `endToEndHeaders` drops hop-by-hop headers and those the
+ * upstream's `Connection` names. Returns undefined for a head no client should get (two
+ * different `Content-Length`s, which would let the client and the proxy disagree on the end).
+ */
+export function responseHeaders(raw: readonly string[], status: number): HeaderList | undefined {
+  const pairs: Array<[string, string]> = new Array(raw.length >> 1);
+  for (let i = 0; i < pairs.length; i++) pairs[i] = [raw[2 * i] as string, raw[2 * i + 1] as string];
+  const headers: HeaderList = [];
+  let length: string | undefined;
+  for (const pair of endToEndHeaders(pairs)) {
+    const lower = pair[0].toLowerCase();
+    if (lower === 'status') continue; // a CGI-ism the server would refuse
+    if (lower === 'content-length') {
+      if (length !== undefined) {
+        if (length !== pair[1]) return undefined;
+        continue;
+      }
+      length = pair[1];
+      if (status === 204) continue;
+    }
+    headers.push(pair);
+  }
+  return headers;
+}
+
+/**
+ * One RFC 7239 element: `for=…;host=…;proto=…`, each value a token or a quoted string
+ * (an IPv6 address in brackets, quoted; an unknown address as `unknown`).
+ * @example forwardedElement('::1', 'example.com:8080', 'https') // 'for="[::1]";host="example.com:8080";proto=https'
+ */
+export function forwardedElement(address: string, host: string, scheme: string): string {
+  const node = address === '' ? 'unknown' : address.includes(':') ? `[${address}]` : address;
+  return `for=${forwardedValue(node)};host=${forwardedValue(host)};proto=${forwardedValue(scheme)}`;
+}
+
+function forwardedValue(value: string): string {
+  return isToken(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+// Header names by environ key: a site sees a few dozen, converted once. Bounded, so that a
+// client sending random names cannot grow it.
+const names = new Map<string, string>();
+
+/** `HTTP_X_REQUEST_ID` → `x-request-id`. */
+function headerName(key: string): string {
+  let name = names.get(key);
+  if (name === undefined) {
+    name = key.slice(5).toLowerCase().replaceAll('_', '-');
+    if (names.size < 512) names.set(key, name);
+  }
+  return name;
+}
+
+/** The header names a `Connection` value lists, lower-cased. */
+function connectionNamed(value: string | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  const names = new Set<string>();
+  for (const token of value.split(',')) names.add(token.trim().toLowerCase());
+  return names;
+}
+
+function appended(existing: string | undefined, value: string): string {
+  return existing === undefined || existing === '' ? value : `${existing}, ${value}`;
+}
