@@ -41,7 +41,15 @@ export { type ResponseSink, runApp } from './run-app.js';
 export { type CgiOptions, runCgi } from './servers/cgi.js';
 export { type ClientAddress, type ToFetchOptions, type TsgiFetchHandler, toFetch } from './servers/fetch.js';
 // servers: real HTTP in, environ out
-export { type ServeOptions, type ServerHandle, serve } from './servers/node/serve.js';
+export type { AccessLogOption } from './servers/node/access-log.js';
+export type { ClusterOptions, PrimaryHandle } from './servers/node/cluster-options.js';
+export { type ListenerOptions, toNodeListener } from './servers/node/listener.js';
+export {
+  type ClusterServeOptions,
+  type ServeOptions,
+  type ServerHandle,
+  serve,
+} from './servers/node/serve.js';
 // the middleware toolkit
 export {
   andThen,

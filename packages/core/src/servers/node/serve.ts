@@ -1,28 +1,25 @@
-import { setMaxListeners } from 'node:events';
+import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { createEnviron, stderrErrors } from '../../environ.js';
-import { errorPage } from '../../error-page.js';
-import { BadRequest, ContentTooLarge, HTTPError, isHTTPError } from '../../errors.js';
-import { runApp } from '../../run-app.js';
-import type { App, Environ, ErrorStream } from '../../types.js';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+import type { App } from '../../types.js';
 import { answerClientError } from './client-error.js';
-import { closeLingeringly, isClosing, noteLastResponse } from './closing.js';
-import { NodeInput, type ReadingConnection } from './input.js';
-import { NodeSink } from './sink.js';
+import { closeLingeringly } from './closing.js';
+import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
+import { createHandler, type ListenerOptions, type LocalAddress } from './listener.js';
+import { workerSettings } from './protocol.js';
+import { reportFatal, runWorker } from './worker.js';
+import { startCluster } from './workers.js';
 
 /** Options of {@link serve}. */
-export interface ServeOptions {
+export interface ServeOptions extends ListenerOptions {
   /** Address to bind. Default `127.0.0.1`; `0.0.0.0` or `::` to accept other machines. */
   host?: string;
   /** Port to bind; `0` picks a free one. Default 8000. */
   port?: number;
   /** Print `Serving on http://HOST:PORT` once listening (to stdout, or to this function). */
   announce?: boolean | ((line: string) => void);
-  /** Where `tsgi.errors` goes. Default: standard error. */
-  errors?: ErrorStream;
-  /** Largest request body, in bytes: a larger Content-Length is a 413 before the app runs. Default 16 MiB. */
-  maxBodySize?: number;
   /** Largest request head (request line and headers), in bytes: larger is a 431. Default 16 KiB. */
   maxHeaderSize?: number;
   /**
@@ -50,10 +47,16 @@ export interface ServeOptions {
   /** Milliseconds `close()` waits for requests in flight before cutting them. Default 10 s. */
   closeTimeout?: number;
   /**
-   * Sets `tsgi.multiprocess`: true when other processes serve the same app (`node:cluster`
-   * workers, say). Default false.
+   * Serve HTTPS (node:https) with this key and certificate (PEM), and any other
+   * `tls.createServer` option; `tsgi.url_scheme` is then `https`.
    */
-  multiprocess?: boolean;
+  tls?: TlsOptions;
+}
+
+/** `serve()` options that run the app in `workers` processes (node:cluster, prefork). */
+export interface ClusterServeOptions extends ServeOptions, Omit<ClusterOptions, 'workers'> {
+  /** Worker processes to run: see {@link ClusterOptions}. */
+  workers: number;
 }
 
 /** A running server. */
@@ -61,87 +64,75 @@ export interface ServerHandle {
   /** The bound address and port. */
   readonly host: string;
   readonly port: number;
-  /** `http://host:port`. */
+  /** `http://host:port` (`https://` with `tls`). */
   readonly url: string;
-  /** The underlying node:http server. */
+  /** The underlying node:http (or node:https) server. */
   readonly server: Server;
   /** Stops accepting, lets requests in flight finish (up to `closeTimeout`), then resolves. */
   close(): Promise<void>;
 }
 
-const MiB = 1024 * 1024;
-
 /**
- * Serves a tsgi app on node:http, with keep-alive, timeouts and limits.
+ * Serves a tsgi app on node:http (or node:https with `tls`), with keep-alive, timeouts and limits.
+ *
+ * With `workers`, node:cluster's model: the same script runs in the primary and in each worker.
+ * In the primary, `serve()` forks the workers, supervises them and resolves with a
+ * {@link PrimaryHandle} (the app is built there but never called); in each worker it serves and
+ * resolves with the worker's {@link ServerHandle}. See docs/server.md.
  * @example
  * const server = await serve(app, { port: 8000, announce: true });
  * // later: await server.close();
  */
-export async function serve(app: App, options: ServeOptions = {}): Promise<ServerHandle> {
-  const host = options.host ?? '127.0.0.1';
-  const errors = options.errors ?? stderrErrors;
-  const maxBodySize = options.maxBodySize ?? 16 * MiB;
-  const multiprocess = options.multiprocess ?? false;
-  let serverPort = '';
-
-  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
-    if (isClosing(req.socket)) {
-      req.resume(); // pipelined after the last response: read only to be dropped, never answered
-      return;
+export function serve(app: App, options: ClusterServeOptions): Promise<ServerHandle | PrimaryHandle>;
+export function serve(app: App, options?: ServeOptions): Promise<ServerHandle>;
+export async function serve(
+  app: App,
+  options: ServeOptions | ClusterServeOptions = {},
+): Promise<ServerHandle | PrimaryHandle> {
+  if ('workers' in options && options.workers !== undefined) {
+    const settings = workerSettings();
+    if (settings === undefined) {
+      if (!cluster.isPrimary) {
+        throw new Error(
+          'serve: { workers } in a node:cluster worker that tsgi did not fork (another process manager forks it): drop the option and let that manager run the processes',
+        );
+      }
+      const primary = await startCluster(options, options.tls ? 'https' : 'http');
+      announce(options.announce, `Serving on ${primary.url} with ${options.workers} workers`);
+      return primary;
     }
-    const connection = connectionOf(req.socket);
-    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
-      refuse(req, res, unsupportedVersion(req));
-      return;
-    }
-    let environ: Environ;
+    let handle: ServerHandle;
     try {
-      environ = createEnviron({
-        method: req.method as string,
-        target: req.url as string,
-        rawHeaders: req.rawHeaders,
-        input: new NodeInput(req, res, connection, expectsContinue, maxBodySize),
-        protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
-        serverName: host,
-        serverPort,
-        remoteAddr: connection.remoteAddr,
-        remotePort: connection.remotePort,
-        errors,
-        signal: connection.signal,
-        earlyHints: (links) => sendEarlyHints(req, res, links),
-        multiprocess,
-      });
+      handle = await serveOne(app, { ...options, announce: false, multiprocess: true });
     } catch (error) {
-      refuse(req, res, isHTTPError(error) ? error : new BadRequest(undefined, { cause: error }));
-      return;
+      reportFatal(error);
+      throw error;
     }
-    if (environ.CONTENT_LENGTH !== undefined && Number(environ.CONTENT_LENGTH) > maxBodySize) {
-      refuse(req, res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
-      return;
-    }
-    const bodyLength =
-      environ.CONTENT_LENGTH !== undefined
-        ? Number(environ.CONTENT_LENGTH)
-        : environ.HTTP_TRANSFER_ENCODING === undefined
-          ? 0
-          : -1;
-    runApp(app, environ, new NodeSink(res, req.method === 'HEAD', bodyLength));
-  };
+    runWorker(handle, settings);
+    return handle;
+  }
+  return serveOne(app, options);
+}
 
-  const server = createServer(
-    {
-      maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-      keepAliveTimeout: options.keepAliveTimeout ?? 5000,
-      headersTimeout: options.headersTimeout ?? 60_000,
-      requestTimeout: options.requestTimeout ?? 300_000,
-      connectionsCheckingInterval: options.connectionsCheckingInterval ?? 1000,
-    },
-    (req, res) => handle(req, res, false),
-  );
+async function serveOne(app: App, options: ServeOptions): Promise<ServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const local: LocalAddress = { name: host, port: undefined };
+  const handle = createHandler(app, options, local);
+  const settings = {
+    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
+    keepAliveTimeout: options.keepAliveTimeout ?? 5000,
+    headersTimeout: options.headersTimeout ?? 60_000,
+    requestTimeout: options.requestTimeout ?? 300_000,
+    connectionsCheckingInterval: options.connectionsCheckingInterval ?? 1000,
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => handle(req, res, false);
+  const server: Server = options.tls
+    ? createHttpsServer({ ...settings, ...options.tls }, listener)
+    : createServer(settings, listener);
+  server.on('checkContinue', (req, res) => handle(req, res, true));
   server.maxRequestsPerSocket = options.maxRequestsPerConnection ?? 1000;
   server.on('connection', closeLingeringly);
   server.on('clientError', answerClientError);
-  server.on('checkContinue', (req, res) => handle(req, res, true));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -151,13 +142,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
     });
   });
   const address = server.address() as AddressInfo;
-  serverPort = String(address.port);
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  if (options.announce) {
-    const line = `Serving on ${url}`;
-    if (typeof options.announce === 'function') options.announce(line);
-    else console.log(line);
-  }
+  local.port = String(address.port);
+  const url = `${options.tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  announce(options.announce, `Serving on ${url}`);
   return {
     host: address.address,
     port: address.port,
@@ -167,62 +154,9 @@ export async function serve(app: App, options: ServeOptions = {}): Promise<Serve
   };
 }
 
-/** What every request on one connection shares, computed once per connection. */
-interface Connection extends ReadingConnection {
-  readonly remoteAddr: string;
-  readonly remotePort: string;
-  /** Fires when the connection closes: the client went away (or the server cut it). */
-  readonly signal: AbortSignal;
-}
-
-const connections = new WeakMap<Socket, Connection>();
-
-function connectionOf(socket: Socket): Connection {
-  let connection = connections.get(socket);
-  if (connection === undefined) {
-    const controller = new AbortController();
-    // every request on the connection may listen (fetch(url, { signal }) does): no leak warning
-    setMaxListeners(0, controller.signal);
-    const opened: Connection = {
-      remoteAddr: socket.remoteAddress ?? '',
-      remotePort: String(socket.remotePort ?? ''),
-      signal: controller.signal,
-      reading: new Set(),
-    };
-    socket.once('close', () => {
-      for (const reader of opened.reading) reader.abort();
-      controller.abort(new Error('The client went away'));
-    });
-    connection = opened;
-    connections.set(socket, connection);
-  }
-  return connection;
-}
-
-/** A 103 only before the response and only to HTTP/1.1 clients (HTTP/1.0 knows no 1xx). */
-function sendEarlyHints(req: IncomingMessage, res: ServerResponse, links: string[]): void {
-  if (res.headersSent || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return;
-  res.writeEarlyHints({ link: links });
-}
-
-/**
- * Answers a request the server refuses before any app runs (bad path, body too large) with the
- * error's page, as if the app had thrown it, and closes the connection: the request's body,
- * if any, is unread and would otherwise be taken for the next request.
- */
-function refuse(req: IncomingMessage, res: ServerResponse, error: HTTPError): void {
-  const page = errorPage(error, req.headers.accept);
-  res.writeHead(page.status, page.reason, [...page.headers.flat(), 'Connection', 'close']);
-  res.shouldKeepAlive = false;
-  noteLastResponse(res);
-  res.end(page.body);
-}
-
-/** 505 for a version other than HTTP/1.0 and 1.1; HTTP/0.9 has no headers to answer with, so 400. */
-function unsupportedVersion(req: IncomingMessage): HTTPError {
-  const version = `HTTP/${req.httpVersion}`;
-  if (req.httpVersionMajor === 0) return new BadRequest(`${version} is not supported`);
-  return new HTTPError(505, `${version} is not supported: send HTTP/1.1 or HTTP/1.0`);
+function announce(option: ServeOptions['announce'], line: string): void {
+  if (typeof option === 'function') option(line);
+  else if (option) console.log(line);
 }
 
 function closeGracefully(server: Server, timeout: number): Promise<void> {

@@ -1,0 +1,57 @@
+// What `serve(app, { workers })` and `tsgi serve --workers` take and give back.
+
+/** How {@link serve} with `workers` (and `tsgi serve --workers`) runs its processes. */
+export interface ClusterOptions {
+  /** Worker processes to run. */
+  workers: number;
+  /** Requests after which a worker is replaced (gracefully, one at a time); 0 for never. Default 0. */
+  maxRequests?: number;
+  /** Up to this many requests are added at random to each worker's `maxRequests`, so they do not all recycle together. Default 10% of `maxRequests`. */
+  maxRequestsJitter?: number;
+  /**
+   * Milliseconds a worker's event loop may stay blocked: longer, and the primary logs the
+   * request it was serving (and its JavaScript stack) and replaces it. 0 for never. Default 0.
+   */
+  timeout?: number;
+  /** Milliseconds a new worker has to listen before it is killed (a start-up failure). Default 60 s. */
+  bootTimeout?: number;
+  /** Milliseconds between a worker's heartbeats. Default a quarter of `timeout`, at most 1 s. */
+  heartbeat?: number;
+  /** First delay before respawning a crashed worker, doubled for each start-up crash in a row. Default 100 ms. */
+  respawnDelay?: number;
+  /** Longest respawn delay. Default 10 s. */
+  maxRespawnDelay?: number;
+  /** Workers exiting before they listen, this many times in a row, make the primary give up. Default 5. */
+  crashLimit?: number;
+  /** Milliseconds a stopping worker gets before it is killed. Default 30 s. */
+  shutdownTimeout?: number;
+  /**
+   * Who spreads connections over the workers. `round-robin` (node's default, but on Windows):
+   * the primary accepts each connection and hands it to the next worker, an even spread for a
+   * small cost in the primary. `os`: the workers accept on the shared socket themselves, so the
+   * primary does nothing per connection, but the kernel's spread can be very uneven.
+   * Default `round-robin`; set before the first fork of the process.
+   */
+  scheduling?: 'round-robin' | 'os';
+  /** Handle SIGTERM, SIGINT (graceful stop), SIGHUP (rolling restart), SIGTTIN/SIGTTOU (one worker more/less). Default true. */
+  signals?: boolean;
+  /** Where the primary logs (one line each). Default: standard error. */
+  log?: (line: string) => void;
+}
+
+/** The primary of a cluster started by `serve(app, { workers })` or `tsgi serve --workers`. */
+export interface PrimaryHandle {
+  /** The address the workers share. */
+  readonly host: string;
+  readonly port: number;
+  /** `http(s)://host:port`. */
+  readonly url: string;
+  /** The pids of the workers serving now. */
+  readonly pids: readonly number[];
+  /** Replaces every worker, one at a time, each new one listening before an old one stops (SIGHUP). */
+  reload(): Promise<void>;
+  /** Stops every worker gracefully (SIGTERM), then resolves. */
+  close(): Promise<void>;
+  /** Resolves with the exit code the primary should use once it stopped: 0, or 1 when it gave up. */
+  readonly done: Promise<number>;
+}

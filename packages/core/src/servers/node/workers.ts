@@ -1,0 +1,375 @@
+// The cluster's primary: forks the workers, supervises them, restarts them. See docs/server.md.
+import cluster, { type Worker } from 'node:cluster';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
+import { type BlockedReport, WORKER_ENV, type WorkerSettings, workerMessage } from './protocol.js';
+
+type State = 'starting' | 'ready' | 'stopping';
+
+interface Slot {
+  readonly worker: Worker;
+  state: State;
+  readonly forkedAt: number;
+  lastBeat: number;
+  fatal?: string;
+  killed?: string;
+  readonly exited: Promise<void>;
+  onReady?: (ok: boolean) => void;
+}
+
+const REPORT_FD = 4;
+const stderrLog = (line: string) => {
+  process.stderr.write(`${line}\n`);
+};
+
+/**
+ * Starts the primary: forks `options.workers` workers, each re-running this process's script
+ * with its arguments (node:cluster's model), and supervises them; resolves once they all
+ * listen, or rejects when they keep failing to start.
+ */
+export function startCluster(options: ClusterOptions, scheme: 'http' | 'https'): Promise<PrimaryHandle> {
+  return new Supervisor(options, scheme).start();
+}
+
+class Supervisor {
+  private readonly slots = new Map<number, Slot>();
+  private wanted: number;
+  private failures = 0;
+  private closing: Promise<void> | undefined;
+  private rolling: Promise<void> | undefined;
+  private readonly recycleQueue: Slot[] = [];
+  private recycling = false;
+  private respawnTimer: NodeJS.Timeout | undefined;
+  private readonly checker: NodeJS.Timeout | undefined;
+  private address: { host: string; port: number } | undefined;
+  private everReady = false;
+  private exitCode = 0;
+  private serving!: { resolve: () => void; reject: (error: Error) => void };
+  private finished!: (code: number) => void;
+  private readonly done = new Promise<number>((resolve) => {
+    this.finished = resolve;
+  });
+  private readonly log: (line: string) => void;
+  private readonly timeout: number;
+  private readonly heartbeat: number;
+  private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly scheme: 'http' | 'https',
+  ) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) {
+      throw new TypeError(`serve: workers must be a whole number of at least 1, not ${options.workers}`);
+    }
+    this.wanted = options.workers;
+    this.log = options.log ?? stderrLog;
+    this.timeout = options.timeout ?? 0;
+    this.heartbeat =
+      options.heartbeat ?? (this.timeout > 0 ? Math.min(1000, Math.max(10, this.timeout / 4)) : 1000);
+    if (options.scheduling !== undefined) {
+      cluster.schedulingPolicy = options.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+    }
+    cluster.setupPrimary({
+      // fd 4: where a worker's watchdog writes what it saw when its event loop blocked
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'],
+    });
+    this.checker = setInterval(() => this.checkBeats(), this.heartbeat);
+    this.checker.unref();
+  }
+
+  start(): Promise<PrimaryHandle> {
+    const serving = new Promise<void>((resolve, reject) => {
+      this.serving = { resolve, reject };
+    });
+    if (this.options.signals !== false) this.handleSignals();
+    this.fill();
+    return serving.then(() => this.handle());
+  }
+
+  private handle(): PrimaryHandle {
+    const address = this.address as { host: string; port: number };
+    const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
+    const slots = this.slots;
+    return {
+      host: address.host,
+      port: address.port,
+      url: `${this.scheme}://${shown}:${address.port}`,
+      get pids() {
+        return [...slots.values()]
+          .filter((s) => s.state === 'ready')
+          .map((s) => s.worker.process.pid as number);
+      },
+      reload: () => this.reload(),
+      close: () => this.close(),
+      done: this.done,
+    };
+  }
+
+  private active(): Slot[] {
+    return [...this.slots.values()].filter((slot) => slot.state !== 'stopping');
+  }
+
+  private anyReady(): boolean {
+    return [...this.slots.values()].some((slot) => slot.state === 'ready');
+  }
+
+  private fill(): void {
+    if (this.closing !== undefined) return;
+    for (let n = this.active().length; n < this.wanted; n++) this.fork();
+  }
+
+  private fork(): Slot {
+    const settings: WorkerSettings = {
+      maxRequests: this.maxRequests(),
+      heartbeat: this.heartbeat,
+      timeout: this.timeout,
+      reportFd: REPORT_FD,
+    };
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(settings) });
+    let exited!: () => void;
+    const slot: Slot = {
+      worker,
+      state: 'starting',
+      forkedAt: Date.now(),
+      lastBeat: Date.now(),
+      exited: new Promise((resolve) => {
+        exited = resolve;
+      }),
+    };
+    this.slots.set(worker.id, slot);
+    worker.on('message', (raw: unknown) => this.onMessage(slot, raw));
+    worker.on('exit', (code, signal) => {
+      this.onExit(slot, code, signal);
+      exited();
+    });
+    const report = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
+    if (report) {
+      createInterface({ input: report }).on('line', (line) => this.onReport(slot, line));
+      report.on('error', () => {});
+    }
+    return slot;
+  }
+
+  private maxRequests(): number {
+    const max = this.options.maxRequests ?? 0;
+    if (max <= 0) return 0;
+    const jitter = this.options.maxRequestsJitter ?? Math.floor(max / 10);
+    return max + Math.floor(Math.random() * (jitter + 1));
+  }
+
+  private onMessage(slot: Slot, raw: unknown): void {
+    const message = workerMessage(raw);
+    if (message === undefined) return;
+    slot.lastBeat = Date.now();
+    if (message.tsgi === 'ready') {
+      if (slot.state !== 'starting') return;
+      slot.state = 'ready';
+      this.failures = 0;
+      this.address ??= { host: message.host, port: message.port };
+      slot.onReady?.(true);
+      if (!this.everReady && this.active().filter((s) => s.state === 'ready').length >= this.wanted) {
+        this.everReady = true;
+        this.serving.resolve();
+      }
+    } else if (message.tsgi === 'closed') {
+      // see leave() in worker.ts: every connection handed over before this was answered
+      if (slot.worker.isConnected()) slot.worker.send({ tsgi: 'exit' });
+    } else if (message.tsgi === 'fatal') {
+      slot.fatal = message.message;
+    } else if (message.tsgi === 'recycle') {
+      if (slot.state === 'ready' && !this.recycleQueue.includes(slot)) {
+        this.recycleQueue.push(slot);
+        void this.recycleNext();
+      }
+    }
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: string | null): void {
+    this.slots.delete(slot.worker.id);
+    const pid = slot.worker.process.pid;
+    const wasStarting = slot.state === 'starting';
+    slot.onReady?.(false);
+    if (this.closing !== undefined || slot.state === 'stopping') return;
+    const how = slot.killed ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
+    if (wasStarting) {
+      this.failures++;
+      const why = slot.fatal ? `: ${slot.fatal}` : '';
+      this.log(`tsgi: worker ${pid} ${how} before it listened${why}`);
+      // while others serve (a rolling restart onto broken code, say), there is no loop to break
+      if (this.failures >= (this.options.crashLimit ?? 5) && !this.anyReady()) {
+        this.giveUp(`workers exited before listening ${this.failures} times in a row${why}; giving up`);
+        return;
+      }
+    } else {
+      this.log(`tsgi: worker ${pid} ${how}; starting another`);
+    }
+    const base = this.options.respawnDelay ?? 100;
+    const delay = wasStarting
+      ? Math.min(this.options.maxRespawnDelay ?? 10_000, base * 2 ** (this.failures - 1))
+      : base;
+    if (this.respawnTimer === undefined) {
+      this.respawnTimer = setTimeout(() => {
+        this.respawnTimer = undefined;
+        this.fill();
+      }, delay);
+    }
+  }
+
+  /** Resolves true once the worker listens, false if it exits first. */
+  private ready(slot: Slot): Promise<boolean> {
+    if (slot.state === 'ready') return Promise.resolve(true);
+    if (!this.slots.has(slot.worker.id)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      slot.onReady = resolve;
+    });
+  }
+
+  private stop(slot: Slot): Promise<void> {
+    if (slot.state !== 'stopping') {
+      slot.state = 'stopping';
+      if (slot.worker.isConnected()) slot.worker.send({ tsgi: 'stop' });
+      else slot.worker.process.kill('SIGTERM');
+      const timer = setTimeout(
+        () => slot.worker.process.kill('SIGKILL'),
+        this.options.shutdownTimeout ?? 30_000,
+      );
+      timer.unref();
+      void slot.exited.then(() => clearTimeout(timer));
+    }
+    return slot.exited;
+  }
+
+  /** Starts a new worker, waits for it to listen, then stops `old`: capacity never dips. */
+  private async replace(old: Slot): Promise<boolean> {
+    if (!this.slots.has(old.worker.id) || old.state === 'stopping' || this.closing !== undefined) return true;
+    const fresh = this.fork();
+    if (!(await this.ready(fresh))) return false;
+    await this.stop(old);
+    return true;
+  }
+
+  private reload(): Promise<void> {
+    this.rolling ??= (async () => {
+      this.log(`tsgi: rolling restart of ${this.active().length} workers`);
+      for (const old of this.active()) {
+        if (!(await this.replace(old))) {
+          this.log('tsgi: rolling restart stopped: a new worker failed to start; the old ones keep serving');
+          return;
+        }
+      }
+      this.log('tsgi: rolling restart done');
+    })().finally(() => {
+      this.rolling = undefined;
+    });
+    return this.rolling;
+  }
+
+  private async recycleNext(): Promise<void> {
+    if (this.recycling) return;
+    this.recycling = true;
+    try {
+      for (let slot = this.recycleQueue.shift(); slot !== undefined; slot = this.recycleQueue.shift()) {
+        await this.rolling;
+        if (slot.state !== 'ready') continue;
+        this.log(`tsgi: worker ${slot.worker.process.pid} reached its max requests; replacing it`);
+        await this.replace(slot);
+      }
+    } finally {
+      this.recycling = false;
+    }
+  }
+
+  private onReport(slot: Slot, line: string): void {
+    let report: BlockedReport;
+    try {
+      report = JSON.parse(line) as BlockedReport;
+    } catch {
+      return;
+    }
+    const request = report.request
+      ? `serving ${report.request.method} ${report.request.path} for ${report.request.ms} ms`
+      : 'serving no request';
+    const stack = report.stack?.length ? `; stack:\n    at ${report.stack.join('\n    at ')}` : '; no stack';
+    this.log(
+      `tsgi: worker ${slot.worker.process.pid} blocked its event loop for ${report.blockedMs} ms (timeout ${this.timeout} ms), ${request}, ${report.inFlight} in flight${stack}`,
+    );
+    this.kill(slot, 'was killed: its event loop was blocked');
+  }
+
+  private checkBeats(): void {
+    const now = Date.now();
+    const boot = this.options.bootTimeout ?? 60_000;
+    for (const slot of this.slots.values()) {
+      if (slot.state === 'starting' && slot.killed === undefined && now - slot.forkedAt > boot) {
+        this.kill(slot, `was killed after ${boot} ms`);
+      }
+    }
+    if (this.timeout <= 0) return;
+    // the watchdog reports first; this is for a worker whose watchdog could not
+    // after the watchdog had its chance: the timeout, up to 2 s for the stack, and a margin
+    const limit = this.timeout + Math.max(5000, 4 * this.heartbeat);
+    for (const slot of this.slots.values()) {
+      if (slot.state === 'starting' || slot.killed !== undefined || now - slot.lastBeat < limit) continue;
+      this.log(
+        `tsgi: worker ${slot.worker.process.pid} sent no heartbeat for ${now - slot.lastBeat} ms and no report`,
+      );
+      this.kill(slot, 'was killed: no heartbeat');
+    }
+  }
+
+  private kill(slot: Slot, why: string): void {
+    slot.killed = why;
+    // a stopping worker is not replaced: it was on its way out
+    slot.worker.process.kill('SIGKILL');
+  }
+
+  private more(): void {
+    this.wanted++;
+    this.log(`tsgi: SIGTTIN: ${this.wanted} workers`);
+    this.fill();
+  }
+
+  private fewer(): void {
+    if (this.wanted <= 1) return;
+    this.wanted--;
+    this.log(`tsgi: SIGTTOU: ${this.wanted} workers`);
+    const newest = this.active().at(-1);
+    if (newest !== undefined) void this.stop(newest);
+  }
+
+  private giveUp(message: string): void {
+    this.log(`tsgi: ${message}`);
+    this.exitCode = 1;
+    process.exitCode = 1;
+    if (!this.everReady) this.serving.reject(new Error(message));
+    void this.close();
+  }
+
+  private close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearTimeout(this.respawnTimer);
+      clearInterval(this.checker);
+      for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
+      await Promise.all([...this.slots.values()].map((slot) => this.stop(slot)));
+      this.finished(this.exitCode);
+    })();
+    return this.closing;
+  }
+
+  private handleSignals(): void {
+    const on = (signal: NodeJS.Signals, handler: () => void) => {
+      this.signalHandlers.push([signal, handler]);
+      process.on(signal, handler);
+    };
+    const shutdown = (signal: string) => () => {
+      this.log(`tsgi: ${signal}: stopping ${this.slots.size} workers gracefully`);
+      void this.close().then(() => process.exit(this.exitCode));
+    };
+    on('SIGTERM', shutdown('SIGTERM'));
+    on('SIGINT', shutdown('SIGINT'));
+    on('SIGHUP', () => void this.reload());
+    on('SIGTTIN', () => this.more());
+    on('SIGTTOU', () => this.fewer());
+  }
+}

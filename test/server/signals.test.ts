@@ -1,0 +1,90 @@
+// The master's signals and recycling: SIGTERM, SIGHUP, SIGTTIN/SIGTTOU, --max-requests (a file of
+// its own so that it runs beside workers.test.ts).
+// Every client request opens a new connection (httpRequest uses no agent), as a load balancer's
+// health checks and most benchmarks do; a failed request is counted, never retried.
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http.js';
+import { distinctPids, steadyLoad } from '../helpers/load.js';
+import { FIXTURES, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+
+afterEach(stopProcesses);
+
+const TOOLS = `${FIXTURES}apps.ts#tools`;
+
+// ceilings for a loaded machine (each test takes a few seconds)
+describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () => {
+  it('SIGTERM: a long response in flight completes, then the master exits 0', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '2', '--graceful-timeout', '5']);
+    const slow = httpRequest(`${cli.url}/slow?ms=700`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    cli.child.kill('SIGTERM');
+    const response = await slow;
+    expect(response.status).toBe(200);
+    expect(await cli.exited).toBe(0);
+    await expect(httpRequest(cli.url)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('SIGTERM closes an idle keep-alive connection at once, not after its keep-alive timeout', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '1']);
+    const { port } = new URL(cli.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (text: string) => {
+      received += text;
+    });
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
+    for (let i = 0; i < 500 && !received.endsWith('}\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK/); // answered, and the connection stays open, idle
+    const signalled = Date.now();
+    cli.child.kill('SIGTERM');
+    await ended;
+    expect(await cli.exited).toBe(0);
+    // node's keep-alive timeout is 5 s: the server closed the idle connection itself, at once
+    expect(Date.now() - signalled).toBeLessThan(4000);
+  });
+
+  it('SIGHUP under steady load: zero failed requests, every worker replaced', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '2']);
+    const before = await distinctPids(cli.url, 2);
+    const load = steadyLoad(cli.url, 3);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/rolling restart done/);
+    const okAtDone = load.result.ok;
+    const after = await distinctPids(cli.url, 2);
+    const result = await load.stop();
+    expect(result.errors).toEqual([]);
+    expect(result.ok).toBeGreaterThan(okAtDone);
+    expect(after.size).toBe(2);
+    for (const pid of after) expect(before.has(pid)).toBe(false);
+  });
+
+  it('SIGTTIN adds a worker, SIGTTOU removes one', async () => {
+    const cli = await serveCli([TOOLS, '--workers', '1']);
+    cli.child.kill('SIGTTIN');
+    await cli.waitFor(/SIGTTIN: 2 workers/);
+    expect((await distinctPids(cli.url, 2)).size).toBe(2);
+    cli.child.kill('SIGTTOU');
+    await cli.waitFor(/SIGTTOU: 1 workers/);
+  });
+
+  it('--max-requests recycles workers gracefully: no request fails', async () => {
+    const cli = await serveCli([
+      TOOLS,
+      '--workers',
+      '2',
+      '--max-requests',
+      '5',
+      '--max-requests-jitter',
+      '0',
+    ]);
+    const load = steadyLoad(cli.url, 2);
+    await cli.waitFor(/reached its max requests; replacing it[\s\S]*reached its max requests/);
+    const result = await load.stop();
+    expect(result.errors).toEqual([]);
+    expect(result.pids.size).toBeGreaterThan(2);
+  });
+});
