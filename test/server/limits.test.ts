@@ -24,7 +24,11 @@ describe('maxRequestsPerConnection', () => {
       said.push((await connection.response()).header('connection'));
     }
     expect(said).toEqual(['keep-alive', 'keep-alive', 'close']);
-    await connection.whenClosed;
+    // and closes it: node:http said close, then kept it open for keepAliveTimeout
+    const answered = Date.now();
+    await Promise.race([connection.whenClosed, sleep(4000)]);
+    expect(connection.closed).toBe(true);
+    expect(Date.now() - answered).toBeLessThan(1000);
   });
 
   it('is 1000 by default', async () => {

@@ -64,12 +64,18 @@ export function linger(socket: Socket): void {
 }
 
 /**
- * Before the head goes out: a body that is still arriving and larger than DRAIN_LIMIT is not
- * read to its end for the sake of the connection; the response says `Connection: close`.
+ * Before the head goes out: decides whether the connection outlives this response. A body that
+ * is still arriving and larger than DRAIN_LIMIT is not read to its end for the sake of the
+ * connection, and the last request `maxRequestsPerSocket` allows ends it: node:http says
+ * `Connection: close` then, yet keeps the connection open and answers what follows with 503.
  * `bodyLength`: the request's Content-Length, -1 when chunked, 0 without a body.
  */
-export function closeIfBodyTooLarge(req: IncomingMessage, res: ServerResponse, bodyLength: number): void {
-  if ((bodyLength > DRAIN_LIMIT || overLimit.has(req)) && !req.complete) res.shouldKeepAlive = false;
+export function decideKeepAlive(req: IncomingMessage, res: ServerResponse, bodyLength: number): void {
+  if ((res as ServerResponse & { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached) {
+    res.shouldKeepAlive = false;
+  } else if (bodyLength !== 0 && (bodyLength > DRAIN_LIMIT || overLimit.has(req)) && !req.complete) {
+    res.shouldKeepAlive = false;
+  }
 }
 
 /**

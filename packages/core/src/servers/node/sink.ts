@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseSink } from '../../run-app.js';
 import type { Chunk, HeaderList } from '../../types.js';
-import { closeIfBodyTooLarge, drainOrClose, noteLastResponse } from './closing.js';
+import { decideKeepAlive, drainOrClose, noteLastResponse } from './closing.js';
 
 /** The response side of node:http, as a {@link ResponseSink}. */
 export class NodeSink implements ResponseSink {
@@ -13,7 +13,7 @@ export class NodeSink implements ResponseSink {
   ) {}
 
   sendHead(status: number, reason: string, headers: HeaderList): void {
-    if (this.bodyLength !== 0) closeIfBodyTooLarge(this.res.req, this.res, this.bodyLength);
+    decideKeepAlive(this.res.req, this.res, this.bodyLength);
     // a flat [name, value, …] list: node:http takes it as is, without a per-header object
     const flat: string[] = new Array(headers.length * 2);
     for (let i = 0; i < headers.length; i++) {
