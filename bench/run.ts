@@ -7,31 +7,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildPackages, compileBench } from './lib/build.js';
 import { type Case, type Group, selectGroups } from './lib/cases.js';
 import { type BenchConfig, readConfig } from './lib/config.js';
 import { check, type LoadOptions, load } from './lib/load.js';
-import { hasCommand, machineInfo, pinned, toolVersion } from './lib/machine.js';
+import { hasCommand, localDate, machineInfo, pinned, toolVersion } from './lib/machine.js';
 import { type Failure, type GroupResult, groupTable, type Measurement, targetTable } from './lib/report.js';
 import { cpuTimeMs, peakRssMiB, type RunningServer, startServer, stopServer } from './lib/servers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function buildPackages(): void {
-  log('building the packages (npm run build)…');
-  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error('npm run build failed: the bench measures the built dist');
-}
-
-/** Compiles the servers and micro.ts to bench/dist, so they run on plain node with no loader. */
-function compileBench(): void {
-  log('compiling bench/servers and micro.ts (tsc -p tsconfig.build.json)…');
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: BENCH, encoding: 'utf8' });
-  // Type errors still emit JS; a server that then fails shows as a failed row, so warn and go on.
-  if (tsc.status !== 0) log(`tsc reported errors (the JS was still emitted):\n${tsc.stdout}`);
-}
 
 async function startAll(group: Group, config: BenchConfig): Promise<Map<string, RunningServer | Error>> {
   const servers = new Map<string, RunningServer | Error>();
@@ -142,12 +128,6 @@ async function routerScale(): Promise<string | undefined> {
   log('running router-scale.ts…');
   const module = (await import(file.href)) as { runRouterScale?: () => Promise<string> };
   return module.runRouterScale ? (await module.runRouterScale()).trim() : undefined;
-}
-
-function localDate(): string {
-  const now = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
 async function main(): Promise<void> {

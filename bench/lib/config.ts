@@ -67,3 +67,40 @@ export function readConfig(): BenchConfig {
     loadCpu: pinned ? 1 : undefined,
   };
 }
+
+/** The knobs of the instruction count (`npm run bench:count`), see README.md. */
+export interface CountConfig {
+  /** Requests before counting starts (`BENCH_COUNT_WARMUP`, default 10,000: until the JIT settles). */
+  warmup: number;
+  /** Counted requests per case (`BENCH_COUNT_REQUESTS`, default 5,000), sent in `batches` batches. */
+  requests: number;
+  /** Batches the counted requests are read in (`BENCH_COUNT_BATCHES`, default 5): their spread shows steadiness. */
+  batches: number;
+  /** Servers counted at once (`BENCH_COUNT_JOBS`, default 2; counts do not depend on it, only the wall time). */
+  jobs: number;
+  only: string[];
+  build: boolean;
+  /** Write bench/results/<date>-count.md (`BENCH_SAVE`; default: yes unless BENCH_ONLY narrows the run). */
+  save: boolean;
+}
+
+/** Reads the count's configuration from `process.env`, throwing on a malformed value. */
+export function readCountConfig(): CountConfig {
+  const base = readConfig();
+  const requests = positive('BENCH_COUNT_REQUESTS', 5000);
+  const batches = positive('BENCH_COUNT_BATCHES', 5);
+  if (requests % batches !== 0) {
+    throw new Error(
+      `BENCH_COUNT_REQUESTS (${requests}) must be a multiple of BENCH_COUNT_BATCHES (${batches})`,
+    );
+  }
+  return {
+    warmup: positive('BENCH_COUNT_WARMUP', 10_000),
+    requests,
+    batches,
+    jobs: positive('BENCH_COUNT_JOBS', 2),
+    only: base.only,
+    build: base.build,
+    save: base.save,
+  };
+}

@@ -59,3 +59,9 @@ export function machineInfo(tool: string): string[] {
     `- Commit: ${gitRevision() || 'unknown'}`,
   ];
 }
+
+/** Today's date on this machine as YYYY-MM-DD: the name of the day's results file. */
+export function localDate(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}

@@ -32,6 +32,14 @@ process.on('exit', () => {
 });
 const START_TIMEOUT_MS = 15_000;
 
+/** How to start a server when not plainly. */
+export interface StartOptions {
+  /** A command the server runs under, e.g. `['valgrind', '--tool=callgrind']`; it must exec node in place. */
+  wrapper?: string[];
+  /** How long to wait for `listening <port>` (default 15 s; a server under valgrind starts ~50× slower). */
+  timeoutMs?: number;
+}
+
 /**
  * Starts `spec` on a free port, pinned to `cpu`, and resolves once it prints `listening <port>`.
  * The server runs as plain JS compiled by `tsc -p bench/tsconfig.build.json`, with @tsgi/* resolved to
@@ -41,8 +49,11 @@ export function startServer(
   spec: ServerSpec,
   cpu: number | undefined,
   nodeArgs: string[] = [],
+  options: StartOptions = {},
 ): Promise<RunningServer> {
-  const [command, args] = pinned(cpu, process.execPath, [...nodeArgs, `dist/servers/${spec.file}.js`]);
+  const { wrapper = [], timeoutMs = START_TIMEOUT_MS } = options;
+  const [first = process.execPath, ...rest] = [...wrapper, process.execPath];
+  const [command, args] = pinned(cpu, first, [...rest, ...nodeArgs, `dist/servers/${spec.file}.js`]);
   const child = spawn(command, args, {
     cwd: BENCH_DIR,
     env: { ...process.env, ...spec.env, NODE_ENV: 'production' },
@@ -61,7 +72,7 @@ export function startServer(
       child.kill('SIGKILL');
       reject(new Error(`${spec.label} ${why}${stderr ? `:\n${stderr.trim().slice(0, 2000)}` : ''}`));
     };
-    const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
     child.once('close', (code) => fail(`exited with code ${code} before listening`));
     child.stdout!.on('data', (data: Buffer) => {
       stdout += data.toString();

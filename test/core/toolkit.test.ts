@@ -4,6 +4,7 @@ import {
   bufferBody,
   type Chunk,
   capture,
+  carryBodyRead,
   closeBody,
   type Middleware,
   mapChunks,
@@ -11,6 +12,7 @@ import {
   markBuffered,
   NotFound,
   onBodyDone,
+  Request,
   send,
   transformBody,
   Unauthorized,
@@ -281,6 +283,69 @@ describe('mapResponse', () => {
     expect(log.filter((entry) => entry === 'close')).toHaveLength(1);
   });
 
+  it('closes the app body once when the outer startResponse refuses the head (send throws)', async () => {
+    for (const kind of ['sync', 'async'] as const) {
+      const { body, log } = tracked(['a'], kind);
+      const app: App = (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return body;
+      };
+      const refusing = () => {
+        throw new TypeError('header value refused');
+      };
+      const run = async () => poweredBy(app)(mockEnviron(), refusing);
+      await expect(run()).rejects.toThrow('header value refused');
+      expect(log.filter((entry) => entry === 'close')).toHaveLength(1);
+    }
+    const closes: string[] = [];
+    const array = Object.assign(['a'], { close: () => void closes.push('close') });
+    const arrayApp: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return array;
+    };
+    expect(() =>
+      poweredBy(arrayApp)(mockEnviron(), () => {
+        throw new TypeError('refused');
+      }),
+    ).toThrow('refused');
+    expect(closes).toEqual(['close']);
+  });
+
+  it('never lets the failing close of a body it will not send become an unhandled rejection', async () => {
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => stray.push(reason);
+    process.on('unhandledRejection', onStray);
+    try {
+      let closes = 0;
+      const app: App = (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return {
+          *[Symbol.iterator]() {
+            yield 'never sent';
+          },
+          close: async () => {
+            closes++;
+            throw new Error('close failed');
+          },
+        };
+      };
+      const answering = mapResponse((response) => {
+        response.status = '403 Forbidden';
+        response.replaceBody(['no']);
+      });
+      const throwing = mapResponse(() => {
+        throw new Unauthorized();
+      });
+      expect((await request(answering(app))).status).toBe(403);
+      expect((await request(throwing(app), { rethrow: false })).status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(closes).toBe(2);
+      expect(stray).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onStray);
+    }
+  });
+
   it('adds no promise on a synchronous array app (10 layers deep)', () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
@@ -484,5 +549,85 @@ describe('a transform whose source fails', () => {
     expect(response.complete).toBe(false);
     expect(String(response.error)).toContain('disk gone');
     await vi.waitFor(() => expect(log).toEqual(['source closed']));
+  });
+});
+
+describe('a sync body with an async close that fails', () => {
+  it('hands the failure to the close() that follows return(), never to nobody', async () => {
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => stray.push(reason);
+    process.on('unhandledRejection', onStray);
+    try {
+      const source = (): Body => ({
+        *[Symbol.iterator]() {
+          yield 'a';
+          yield 'b';
+        },
+        close: async () => {
+          throw new Error('close failed');
+        },
+      });
+      const app: App = (_environ, startResponse) => {
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return source();
+      };
+      const wrapped = [
+        onBodyDone(source(), () => {}),
+        mapChunks(source(), (chunk) => chunk),
+        (capture(app, mockEnviron()) as { body: Body }).body,
+      ];
+      for (const body of wrapped) {
+        // what a server does when the client leaves: return() the iterator, then close() the body
+        const iterator = (body as Iterable<Chunk>)[Symbol.iterator]();
+        expect(iterator.next().value).toBe('a');
+        iterator.return?.();
+        await expect(Promise.resolve(body.close?.())).rejects.toThrow('close failed');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(stray).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onStray);
+    }
+  });
+});
+
+describe('carryBodyRead', () => {
+  it('gives a stand-in input the read core’s readers already made, through the check', async () => {
+    const environ = mockEnviron({ method: 'POST', body: 'hello' });
+    const input = environ['tsgi.input'];
+    expect(await Request.of(environ).text()).toBe('hello');
+    const iterated: string[] = [];
+    const standIn = {
+      [Symbol.asyncIterator]() {
+        iterated.push('iterated');
+        return input[Symbol.asyncIterator]();
+      },
+    };
+    const inner = { ...environ, 'tsgi.input': carryBodyRead(input, standIn) };
+    expect(await Request.of(inner).text()).toBe('hello');
+    expect(iterated).toEqual([]);
+    const refused = {
+      ...environ,
+      'tsgi.input': carryBodyRead(
+        input,
+        { [Symbol.asyncIterator]: () => input[Symbol.asyncIterator]() },
+        () => {
+          throw new RangeError('too big for this stand-in');
+        },
+      ),
+    };
+    await expect(Request.of(refused).text()).rejects.toThrow('too big for this stand-in');
+    // a refused read nobody asks for is no unhandled rejection
+    carryBodyRead(input, { [Symbol.asyncIterator]: () => input[Symbol.asyncIterator]() }, () => {
+      throw new RangeError('never read');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
+  it('leaves an input nobody read to be iterated', () => {
+    const environ = mockEnviron({ method: 'POST', body: 'x' });
+    const standIn = { [Symbol.asyncIterator]: () => environ['tsgi.input'][Symbol.asyncIterator]() };
+    expect(carryBodyRead(environ['tsgi.input'], standIn)).toBe(standIn);
+    expect(Object.getOwnPropertySymbols(standIn)).toEqual([Symbol.asyncIterator]);
   });
 });

@@ -58,6 +58,37 @@ describe('bodyLimit', () => {
     ).toHaveLength(6);
   });
 
+  it('holds a body a middleware outside it already read to max, and gives the app those bytes', async () => {
+    const text: App = async (environ, startResponse) => {
+      const body = await Request.of(environ).text();
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`got ${body}`];
+    };
+    const readsFirst =
+      (app: App): App =>
+      async (environ, startResponse) => {
+        await Request.of(environ).text(); // csrf() or methodOverride() reading the form
+        return app(environ, startResponse);
+      };
+    const within = await request(validate(readsFirst(bodyLimit({ max: 100 })(validate(text)))), {
+      method: 'POST',
+      body: 'small',
+    });
+    expect(within.status).toBe(200);
+    expect(within.text()).toBe('got small');
+    // a chunked body (no Content-Length) read outside, over max: still refused
+    async function* chunks() {
+      yield new TextEncoder().encode('0123456789');
+      yield new TextEncoder().encode('0123456789');
+    }
+    const over = await request(validate(readsFirst(bodyLimit({ max: 15 })(validate(text)))), {
+      method: 'POST',
+      body: chunks(),
+      rethrow: false,
+    });
+    expect(over.status).toBe(413);
+  });
+
   it('checks max', () => {
     expect(() => bodyLimit({ max: -1 })).toThrow(/max must be a non-negative integer/);
     expect(() => bodyLimit(undefined as never)).toThrow(/options \{ max \} are required/);

@@ -89,6 +89,28 @@ describe('cascade', () => {
     expect(String(second.error)).toMatch(/already read by an earlier app/);
   });
 
+  it('gives every app the body a middleware outside it already read (csrf(), methodOverride())', async () => {
+    const echo: App = async (environ, startResponse) => {
+      const text = await Request.of(environ).text();
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return [`got ${text}`];
+    };
+    const readsFirst =
+      (app: App): App =>
+      async (environ, startResponse) => {
+        await Request.of(environ).form(); // what csrf() does to find its field
+        return app(environ, startResponse);
+      };
+    const missing: App = (environ, startResponse) => new NotFound()(environ, startResponse);
+    const response = await request(validate(readsFirst(cascade(validate(missing), validate(echo)))), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '_csrf=t&name=ann',
+    });
+    expect(response.status).toBe(200);
+    expect(response.text()).toBe('got _csrf=t&name=ann');
+  });
+
   it('gives each app its own environ', async () => {
     const app = cascade(
       (environ, sr) => {

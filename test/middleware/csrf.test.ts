@@ -1,6 +1,6 @@
 import { type App, Request, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
-import { compose, csrf, csrfToken } from '@tsgi/middleware';
+import { compose, csrf, csrfToken, methodOverride } from '@tsgi/middleware';
 import { memoryStore, session } from '@tsgi/middleware/session';
 import { describe, expect, it } from 'vitest';
 import { Browser } from '../helpers/browser.js';
@@ -109,6 +109,25 @@ describe('csrf', () => {
     const app = build();
     for (const method of ['GET', 'HEAD', 'OPTIONS'])
       expect((await request(app, { method })).status).toBe(200);
+  });
+
+  it('checks every method that is not safe, also one a form post became through methodOverride()', async () => {
+    const app = validate(
+      compose(
+        methodOverride({ methods: ['PUT', 'PATCH', 'DELETE', 'PURGE'] }),
+        session({ keys: [KEY], store: memoryStore() }),
+        csrf(),
+      )(validate(formApp)),
+    );
+    // the attacker's page posts a form cross-site: `_method=PURGE`, no token
+    const forged = await request(app, {
+      method: 'POST',
+      headers: { 'Sec-Fetch-Site': 'cross-site' },
+      body: new URLSearchParams({ _method: 'PURGE', name: 'x' }),
+    });
+    expect(forged.status).toBe(403);
+    for (const method of ['PROPPATCH', 'MKCOL'])
+      expect((await request(build(), { method })).status).toBe(403);
   });
 
   it('needs session() outside it, and checks its options', async () => {

@@ -46,6 +46,24 @@ describe('errors', () => {
     expect(response.log.match(/db down/g)).toHaveLength(1);
   });
 
+  it('logs a 5xx HTTPError thrown by a lazy body before it started its response, once', async () => {
+    for (const lazy of [
+      // biome-ignore lint/correctness/useYield: it fails before its first chunk
+      function* () {
+        throw new ServiceUnavailable('db down (sync)');
+      },
+      // biome-ignore lint/correctness/useYield: it fails before its first chunk
+      async function* () {
+        throw new ServiceUnavailable('db down (async)');
+      },
+    ]) {
+      const app: App = () => lazy();
+      const response = await request(validate(errors()(validate(app))));
+      expect(response.status).toBe(503);
+      expect(response.log.match(/errors: GET "\/" HTTP\/1.1: .*db down/g)).toHaveLength(1);
+    }
+  });
+
   it('with debug, shows the stack and the environ, escaped', async () => {
     const app = errors({ debug: true })((environ) => {
       throw new Error(`<script>alert(${environ.PATH_INFO})</script>`);

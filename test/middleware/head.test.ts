@@ -42,6 +42,19 @@ describe('head', () => {
     expect(tracked.closeCount).toBe(1);
   });
 
+  it('keeps the length the GET’s array body has (over a socket it is not 0)', async () => {
+    const array: App = (_e, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['hello ', 'wörld'];
+    };
+    const response = await request(validate(head()(validate(array))), { method: 'HEAD' });
+    expect(response.headers.get('content-length')).toBe('12');
+    const server = await startServer(validate(head()(validate(array))));
+    const connection = await RawConnection.open(server.port);
+    connection.write('HEAD / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await connection.response({ head: true })).header('content-length')).toBe('12');
+  });
+
   it('passes other methods through', async () => {
     expect((await request(validate(head()(getOnly)), { method: 'POST' })).status).toBe(405);
     expect((await request(validate(head()(getOnly)))).text()).toBe('hello world');

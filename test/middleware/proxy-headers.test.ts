@@ -97,6 +97,10 @@ describe('proxyHeaders', () => {
     expect(got).toMatchObject({ scheme: 'http', host: 'localhost', port: '80', script: '' });
     const crlf = await through({ trustedHops: 1 }, { 'X-Forwarded-Prefix': '/a%0d%0aSet-Cookie:x' });
     expect(crlf.script).toBe('');
+    // an empty segment would make SCRIPT_NAME a scheme-relative URL: a link to /login under
+    // `//evil.example` is a link to another site
+    for (const prefix of ['//evil.example', '/%2Fevil.example', '/shop//x'])
+      expect((await through({ trustedHops: 1 }, { 'X-Forwarded-Prefix': prefix })).script).toBe('');
   });
 
   it('removes the headers it does not trust (0 hops, and Forwarded), keeping the originals', async () => {

@@ -136,6 +136,17 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
     expect((await other.request(stack(store))).json<Data>().data).toEqual({ c: '3' });
   });
 
+  it('destroyUser(id) spares a session that moved on to another user', async () => {
+    const store = fresh();
+    const shared = new Browser(); // one browser: ada signs in, then bob, without a new session
+    await shared.request(stack(store), { url: '/?set=a:1&user=ada' });
+    await shared.request(stack(store), { url: '/?user=bob' });
+    await store.destroyUser('ada');
+    expect((await shared.request(stack(store))).json<Data>()).toEqual({ isNew: false, data: { a: '1' } });
+    await store.destroyUser('bob');
+    expect((await shared.request(stack(store))).json<Data>().isNew).toBe(true);
+  });
+
   it('refuses set() once the head went out', async () => {
     let late: unknown;
     const app = validate(

@@ -5,6 +5,7 @@ import {
   cookieStore,
   getSession,
   memoryStore,
+  redisStore,
   type ServerStore,
   type SessionStore,
   session,
@@ -273,6 +274,52 @@ describe('session on the memory store', () => {
     }
   });
 
+  it('refuses a change made while the store write is running, instead of losing it silently', async () => {
+    const store = memoryStore();
+    const writing = gate();
+    const written = gate();
+    const apply = store.apply.bind(store);
+    store.apply = async (id, change) => {
+      writing.resolve();
+      await written.promise;
+      return apply(id, change);
+    };
+    let late = 'not tried';
+    const app = validate(
+      session({ keys: [KEY], store })((environ, startResponse) => {
+        const s = getSession(environ);
+        s.set('a', '1');
+        // work the app left running: it touches the session while the write is in flight
+        void writing.promise.then(() => {
+          try {
+            s.set('late', '1');
+            late = 'accepted';
+          } catch {
+            late = 'refused';
+          }
+          written.resolve();
+        });
+        startResponse('200 OK', [['Content-Type', 'text/plain']]);
+        return ['ok'];
+      }),
+    );
+    const browser = new Browser();
+    await browser.request(app);
+    store.apply = apply;
+    expect(late).toBe('refused');
+    const next = await browser.request(stack(store));
+    expect(next.json<Data>().data).toEqual({ a: '1' });
+  });
+
+  it('marks a __Host- session cookie Secure even on a request that reached the app over http (TLS ended at a proxy)', async () => {
+    const app = validate(session({ keys: [KEY], cookie: { name: '__Host-sid' } })(validate(sessionApp)));
+    const response = await request(app, { url: 'http://example.com/?set=a:1' });
+    expect(response.status).toBe(200);
+    const cookie = response.headers.getSetCookie()[0] ?? '';
+    expect(cookie).toMatch(/^__Host-sid=/);
+    expect(cookie).toMatch(/; Secure/);
+  });
+
   it('checks its options at start-up', () => {
     expect(() => session({ keys: ['short'] })).toThrow(/at least 32 bytes/);
     expect(() => session({ keys: [KEY], cookie: { maxAge: -1 } })).toThrow(
@@ -284,6 +331,17 @@ describe('session on the memory store', () => {
       /store must be a session store/,
     );
     expect(() => memoryStore({ max: 0 })).toThrow(/max must be a positive integer/);
+    // a string 'false' would turn rolling on; a sweep every 0 ms would spin the CPU
+    expect(() => session({ keys: [KEY], rolling: 'false' as never })).toThrow(/rolling must be a boolean/);
+    expect(() => session({ keys: [KEY], now: 5 as never })).toThrow(/now must be a function/);
+    expect(() => memoryStore({ sweepInterval: 0 })).toThrow(/sweepInterval must be a positive/);
+    expect(() => memoryStore({ ttl: '60' as never })).toThrow(/ttl must be a positive number/);
+    expect(() => memoryStore({ now: 'soon' as never })).toThrow(/now must be a function/);
+    const client = { sendCommand: async () => null } as never;
+    expect(() => redisStore({ client, timeout: '500' as never })).toThrow(
+      /timeout must be a positive number/,
+    );
+    expect(() => redisStore({ client, timeout: 2 ** 31 })).toThrow(/timeout must be a positive number/);
   });
 
   it('sweeps expired entries from the memory store on its timer, without a read', async () => {

@@ -74,6 +74,25 @@ describe('timeout', () => {
     expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
   });
 
+  it('leaves no listener on the shared signal when the app throws synchronously, or its head is refused', async () => {
+    const connection = new AbortController();
+    const environ = () => mockEnviron({ environ: { 'tsgi.signal': connection.signal } });
+    const throwing: App = () => {
+      throw new Error('broke at once');
+    };
+    expect(() => timeout({ ms: 1000 })(throwing)(environ(), () => () => {})).toThrow('broke at once');
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
+    const quick: App = async (_e, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['x'];
+    };
+    const refusing = () => {
+      throw new TypeError('head refused');
+    };
+    await expect(timeout({ ms: 1000 })(quick)(environ(), refusing)).rejects.toThrow('head refused');
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
+  });
+
   it('checks ms', () => {
     expect(() => timeout({ ms: 0 })).toThrow(/ms must be a positive number/);
     expect(() => timeout({ ms: Number.POSITIVE_INFINITY })).toThrow(/ms/);

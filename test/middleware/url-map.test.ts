@@ -69,6 +69,17 @@ describe('urlMap', () => {
     expect(await get('http://ported.example.com:8081/')).toMatchObject({ name: 'site' });
   });
 
+  it('matches an international host key against the Host browsers send (its punycode)', async () => {
+    const idn = validate(
+      urlMap({ 'http://bücher.example/': validate(where('books')), '/': validate(where('site')) }),
+    );
+    const name = async (host: string) =>
+      (await request(idn, { url: '/', headers: { Host: host } })).json<Record<string, string>>().name;
+    expect(await name('xn--bcher-kva.example')).toBe('books');
+    expect(await name('XN--BCHER-KVA.example:8443')).toBe('books');
+    expect(await name('bucher.example')).toBe('site');
+  });
+
   it('is not fooled by a Host that only contains the mounted host', async () => {
     for (const host of [
       'admin.example.com.evil.com',
@@ -119,6 +130,7 @@ describe('urlMap', () => {
   it('refuses bad keys and values at build time, naming them', () => {
     expect(() => urlMap({ api: where('x') })).toThrow(/key "api"/);
     expect(() => urlMap({ 'ftp://x/': where('x') })).toThrow(/ftp:\/\/x\//);
+    expect(() => urlMap({ 'http://a<b/': where('x') })).toThrow(/not hold a valid host name/);
     expect(() => urlMap({ '/a': 'nope' as unknown as App })).toThrow(/"\/a" is a string, not an app/);
     expect(() => urlMap({})).toThrow(/no apps/);
   });

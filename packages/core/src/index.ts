@@ -60,6 +60,7 @@ export {
   bufferBody,
   Captured,
   capture,
+  carryBodyRead,
   closeBody,
   mapChunks,
   mapResponse,

@@ -154,6 +154,16 @@ class Exchange {
   private pumpArray(chunks: Chunk[]): Promise<void> | undefined {
     let total = 0;
     for (let i = 0; i < chunks.length; i++) total += chunkLength(chunks[i] as Chunk);
+    // too long is known before the head goes out: a 500, rather than a cut that may look whole
+    if (
+      this.phase === Head &&
+      this.contentLength !== -1 &&
+      this.sent + total > this.contentLength &&
+      !this.sink.bodyless &&
+      !isBodylessStatus(this.status)
+    ) {
+      throw new ContractError(`the app sent more than its Content-Length of ${this.contentLength} bytes`);
+    }
     return this.pumpArrayFrom(chunks, 0, total);
   }
 

@@ -1,4 +1,4 @@
-import { type App, ContentTooLarge, type Middleware } from '@tsgi/core';
+import { type App, ContentTooLarge, carryBodyRead, type Middleware } from '@tsgi/core';
 
 /** Options of {@link bodyLimit}. */
 export interface BodyLimitOptions {
@@ -32,7 +32,7 @@ export function bodyLimit(options: BodyLimitOptions): Middleware {
       if (declared !== undefined && declared !== '' && Number(declared) > max)
         return tooLarge()(environ, startResponse);
       const input = environ['tsgi.input'];
-      environ['tsgi.input'] = {
+      const capped = {
         async *[Symbol.asyncIterator]() {
           let total = 0;
           for await (const chunk of input) {
@@ -42,6 +42,11 @@ export function bodyLimit(options: BodyLimitOptions): Middleware {
           }
         },
       };
+      // a body read whole outside (csrf(), methodOverride()) reaches the app's readers, held to max too
+      environ['tsgi.input'] = carryBodyRead(input, capped, (bytes) => {
+        if (bytes.byteLength > max) throw tooLarge();
+        return bytes;
+      });
       return app(environ, startResponse);
     };
 }

@@ -1,4 +1,13 @@
-import { type App, andThen, type Body, type Captured, capture, type Environ, send } from '@tsgi/core';
+import {
+  type App,
+  andThen,
+  type Body,
+  type Captured,
+  capture,
+  carryBodyRead,
+  type Environ,
+  send,
+} from '@tsgi/core';
 
 /** Options of {@link cascade}, given as its last argument. */
 export interface CascadeOptions {
@@ -16,7 +25,9 @@ const CLAIMED = 'The request body was already read by an earlier app of the casc
  *
  * The request body can be read once: it is offered to the first app that reads it. An app
  * after that one that reads it too gets an error (a 500 unless it catches it), since the
- * bytes are gone: put apps that read bodies last, or make them answer what they read.
+ * bytes are gone: put apps that read bodies last, or make them answer what they read. A body
+ * a middleware outside already read whole (`csrf()`, `methodOverride()`) is kept, so every
+ * app's readers (`request.form()`…) get it.
  *
  * When not to use it: when the apps own distinct prefixes, {@link urlMap} picks the right one
  * without running the others.
@@ -46,13 +57,14 @@ export function cascade(...args: Array<App | CascadeOptions>): App {
   return (environ, startResponse) => {
     const input = environ['tsgi.input'];
     let reader = -1;
-    const inputFor = (index: number): AsyncIterable<Uint8Array> => ({
-      [Symbol.asyncIterator]() {
-        if (reader === -1) reader = index;
-        if (reader !== index) throw new Error(CLAIMED);
-        return input[Symbol.asyncIterator]();
-      },
-    });
+    const inputFor = (index: number): AsyncIterable<Uint8Array> =>
+      carryBodyRead(input, {
+        [Symbol.asyncIterator]() {
+          if (reader === -1) reader = index;
+          if (reader !== index) throw new Error(CLAIMED);
+          return input[Symbol.asyncIterator]();
+        },
+      });
     const attempt = (index: number): Body | Promise<Body> => {
       const inner: Environ = { ...environ, 'tsgi.input': apps.length === 1 ? input : inputFor(index) };
       return andThen(capture(apps[index] as App, inner), (response: Captured) => {

@@ -33,8 +33,10 @@ function notModified(environ: Environ, response: Captured): boolean {
  * or, without `If-None-Match`, when its `Last-Modified` is not after `If-Modified-Since`. The
  * 304 has no body (the app's is closed unsent) and keeps the headers RFC 9110 keeps
  * (`ETag`, `Cache-Control`, `Vary`, `Date`, `Expires`, `Content-Location`; cookies too),
- * dropping `Content-Type`, `Content-Length` and the other `Content-*`. Malformed conditional
- * headers are ignored. No options.
+ * dropping `Content-Type`, `Content-Length` and the representation's other `Content-*`
+ * (encoding, language, range, disposition, MD5; `Content-Security-Policy` stays). Malformed
+ * conditional headers are ignored (a malformed `If-None-Match` still outranks
+ * `If-Modified-Since`, as RFC 9110 §13.2.2 says). No options.
  *
  * When not to use it: for unsafe methods (PUT, DELETE…) use `checkPreconditions()` in the
  * app, before it changes anything; and it saves bandwidth only — the app still ran: put

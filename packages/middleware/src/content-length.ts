@@ -17,9 +17,17 @@ export function contentLength(): Middleware {
     const body = response.body;
     if (!Array.isArray(body) || isBodylessStatus(response.code)) return;
     if (response.getHeader('Content-Length') !== undefined) return;
-    let length = 0;
-    for (const chunk of body as Chunk[])
-      length += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-    response.setHeader('Content-Length', String(length));
+    response.setHeader('Content-Length', String(arrayByteLength(body as Chunk[])));
   });
+}
+
+/**
+ * The bytes an array body sends (a string counts as its UTF-8 bytes); `head()` keeps it too.
+ * @example arrayByteLength(['hello ', 'wörld']) // 12
+ */
+export function arrayByteLength(chunks: readonly Chunk[]): number {
+  let length = 0;
+  for (const chunk of chunks)
+    length += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+  return length;
 }

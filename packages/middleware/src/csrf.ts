@@ -14,7 +14,9 @@ export interface CsrfOptions {
 
 const SECRET_KEY = 'csrf.secret';
 const SECRET_BYTES = 32;
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+// RFC 9110's safe methods; every other one is checked (a custom method a form post became
+// through methodOverride() must not slip through)
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 function secretOf(environ: Environ, create: boolean): Buffer | undefined {
   const session = getSession(environ);
@@ -57,9 +59,10 @@ function matches(token: string, secret: Buffer): boolean {
 /**
  * CSRF protection with the synchronizer-token pattern of the OWASP CSRF Prevention Cheat
  * Sheet: a per-session secret, a token masked per response ({@link csrfToken}), checked on
- * POST, PUT, PATCH and DELETE from the `_csrf` form field or the `X-CSRF-Token` header; a
- * missing or wrong token is a 403 that says which. As that sheet advises, safe methods (GET,
- * HEAD, OPTIONS) are not checked — so they must not change state — and Fetch Metadata is used
+ * every method but the safe ones (POST, PUT, PATCH, DELETE and any other) from the `_csrf`
+ * form field or the `X-CSRF-Token` header; a missing or wrong token is a 403 that says which.
+ * As that sheet advises, safe methods (GET, HEAD, OPTIONS, TRACE) are not checked — so they
+ * must not change state — and Fetch Metadata is used
  * as defence in depth, not instead of the token: `Sec-Fetch-Site: cross-site` on an unsafe
  * method is refused outright, and `same-origin` still needs the token (a same-origin page
  * could be attacker content on a shared origin, and old browsers send no such header).
@@ -82,7 +85,7 @@ export function csrf(options: CsrfOptions = {}): Middleware {
   }
   const environKey = `HTTP_${header.toUpperCase().replaceAll('-', '_')}`;
   return (app) => async (environ, startResponse) => {
-    if (!UNSAFE.has(environ.REQUEST_METHOD)) return app(environ, startResponse);
+    if (SAFE.has(environ.REQUEST_METHOD)) return app(environ, startResponse);
     const refuse = (reason: string) => new Forbidden(`CSRF check failed: ${reason}`)(environ, startResponse);
     if (environ.HTTP_SEC_FETCH_SITE === 'cross-site') {
       return refuse('a cross-site request (Sec-Fetch-Site: cross-site) may not change state here');

@@ -7,6 +7,7 @@ import {
   InternalServerError,
   isHTTPError,
   type Middleware,
+  onBodyDone,
   type StartResponse,
   send,
   transformBody,
@@ -65,17 +66,33 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       };
       // sees what the app throws itself, so a 5xx HTTPError is logged before capture renders it
       const watched: App = (inner, innerStart) => {
+        let started = false;
+        const start: StartResponse = (status, headers, error) => {
+          started = true;
+          return innerStart(status, headers, error);
+        };
+        // a lazy body (startResponse inside it) can throw while capture pulls it: note that too
+        const lazy = (body: Body): Body =>
+          started || !isLazyBody(body)
+            ? body
+            : onBodyDone(body, (outcome) => {
+                // a non-HTTPError propagates out of capture and is logged by answer()
+                if (outcome.state === 'error' && !started && isHTTPError(outcome.error)) note(outcome.error);
+              });
         try {
-          const body = app(inner, innerStart);
+          const body = app(inner, start);
           return typeof (body as Partial<Promise<Body>>).then === 'function'
-            ? Promise.resolve(body).catch(noted)
-            : body;
+            ? Promise.resolve(body).then(lazy, noted)
+            : lazy(body as Body);
         } catch (error) {
           return noted(error);
         }
       };
-      const noted = (error: unknown): never => {
+      const note = (error: unknown) => {
         if (isHTTPError(error) && error.status >= 500) logError(environ, error);
+      };
+      const noted = (error: unknown): never => {
+        note(error);
         throw error;
       };
       let captured: Captured | Promise<Captured>;
@@ -90,8 +107,8 @@ export function errors(options: ErrorsOptions = {}): Middleware {
         try {
           return send(response, startResponse);
         } catch (error) {
-          // the server refused the app's status or headers (a CR/LF in a value, say): nothing went out
-          void Promise.resolve(response.body.close?.()).catch(() => {});
+          // the server refused the app's status or headers (a CR/LF in a value, say): nothing
+          // went out, and send() closed the body
           return answer(error);
         }
       };
@@ -100,6 +117,16 @@ export function errors(options: ErrorsOptions = {}): Middleware {
       }
       return forward(captured);
     };
+}
+
+/** An iterable body object (not an array, not what capture refuses: a string, bytes, no iterator). */
+function isLazyBody(body: unknown): body is Body {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || body instanceof Uint8Array)
+    return false;
+  const iterable = body as Partial<AsyncIterable<unknown> & Iterable<unknown>>;
+  return (
+    typeof iterable[Symbol.asyncIterator] === 'function' || typeof iterable[Symbol.iterator] === 'function'
+  );
 }
 
 /**

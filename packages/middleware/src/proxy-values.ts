@@ -54,7 +54,7 @@ export function applyForwardedValues(environ: Environ, values: ForwardedValues):
   if (prefix !== undefined) environ.SCRIPT_NAME = prefix + environ.SCRIPT_NAME;
 }
 
-/** A prefix path, decoded, without a trailing `/`; undefined when it is not a clean absolute path. */
+/** A prefix path, decoded, without a trailing `/`; undefined when it is not a clean absolute path (no `.`, `..` or empty segment). */
 function decodedPrefix(value: string): string | undefined {
   let decoded: string;
   try {
@@ -63,8 +63,11 @@ function decodedPrefix(value: string): string | undefined {
     return undefined;
   }
   if (!decoded.startsWith('/') || hasControlOrDelimiter(decoded)) return undefined;
-  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return undefined;
-  return decoded.replace(/\/+$/, '');
+  const trimmed = decoded.replace(/\/+$/, '');
+  // an empty segment is refused too: `//evil.example` as SCRIPT_NAME makes links scheme-relative
+  const segments = trimmed.split('/').slice(1);
+  if (segments.some((segment) => segment === '' || segment === '..' || segment === '.')) return undefined;
+  return trimmed;
 }
 
 function hasControlOrDelimiter(text: string): boolean {

@@ -2,6 +2,7 @@ import {
   type App,
   type Captured,
   capture,
+  closeBody,
   type Middleware,
   onBodyDone,
   ServiceUnavailable,
@@ -43,7 +44,13 @@ export function timeout(options: TimeoutOptions): Middleware {
       if (parent.aborted) follow();
       else parent.addEventListener('abort', follow, { once: true });
       const unlink = () => parent.removeEventListener('abort', follow);
-      const captured = capture(app, { ...environ, 'tsgi.signal': controller.signal });
+      let captured: ReturnType<typeof capture>;
+      try {
+        captured = capture(app, { ...environ, 'tsgi.signal': controller.signal });
+      } catch (error) {
+        unlink(); // a synchronous throw: no body will ever be done to unlink it
+        throw error;
+      }
       const sent = (response: Captured) => {
         response.body = onBodyDone(response.body, unlink);
         return send(response, startResponse);
@@ -64,7 +71,7 @@ export function timeout(options: TimeoutOptions): Middleware {
         captured.then(
           (response: Captured) => {
             if (timedOut) {
-              void Promise.resolve(response.body.close?.()).catch(() => {}); // too late: never sent
+              void closeBody(response.body); // too late: never sent
               return;
             }
             clearTimeout(timer);

@@ -1,11 +1,5 @@
-import {
-  type App,
-  type Environ,
-  matchesMountPrefix,
-  moveToScriptName,
-  NotFound,
-  normalizeMountPrefix,
-} from '@tsgi/core';
+import { domainToASCII } from 'node:url';
+import { type App, type Environ, mountedEnviron, NotFound, normalizeMountPrefix } from '@tsgi/core';
 
 /** What {@link urlMap} mounts: a path prefix (`/api`) or a host and prefix (`http://admin.example.com/`) per app. */
 export type UrlMapEntries = Readonly<Record<string, App>>;
@@ -38,7 +32,11 @@ function parseKey(key: string, app: App): Entry {
     );
   }
   const prefix = normalizeMountPrefix(match[4] ?? '', `urlMap key ${JSON.stringify(key)}`);
-  return { host: (match[2] as string).toLowerCase(), port: match[3], prefix, app };
+  const given = match[2] as string;
+  // browsers send an international name as punycode: compare in that form (lower-cased too)
+  const host = given.startsWith('[') ? given.toLowerCase() : domainToASCII(given);
+  if (host === '') throw new TypeError(`urlMap: key ${JSON.stringify(key)} does not hold a valid host name`);
+  return { host, port: match[3], prefix, app };
 }
 
 /** The request's host name (lower-case, without port) and port, from `Host` or SERVER_NAME/PORT. */
@@ -58,7 +56,8 @@ function requestHost(environ: Environ): [host: string, port: string] {
  * Several apps in one process, each under its own prefix, as Rack's `URLMap` and werkzeug's
  * `DispatcherMiddleware` do. The longest matching prefix wins, whole segments only (`/api`
  * never matches `/apix`); keys `http://host/prefix` match that host only (port-insensitive
- * unless the key gives one), and win over keys without a host. The mounted app gets a copy
+ * unless the key gives one; an international name as its punycode), and win over keys
+ * without a host. The mounted app gets a copy
  * of the environ with the prefix moved from `PATH_INFO` to `SCRIPT_NAME` (core's mount split,
  * the same as the router's), so it builds links under its prefix. No match is a 404.
  *
@@ -84,7 +83,6 @@ export function urlMap(entries: UrlMapEntries): App {
   );
   const hasHosts = list.some((entry) => entry.host !== undefined);
   return (environ, startResponse) => {
-    const path = environ.PATH_INFO;
     const [host, port] = hasHosts ? requestHost(environ) : ['', ''];
     for (const entry of list) {
       if (
@@ -92,9 +90,8 @@ export function urlMap(entries: UrlMapEntries): App {
         (entry.host !== host || (entry.port !== undefined && entry.port !== port))
       )
         continue;
-      if (!matchesMountPrefix(path, entry.prefix)) continue;
-      const inner = moveToScriptName({ ...environ }, entry.prefix, path.slice(entry.prefix.length));
-      return entry.app(inner, startResponse);
+      const inner = mountedEnviron(environ, entry.prefix);
+      if (inner !== undefined) return entry.app(inner, startResponse);
     }
     return new NotFound()(environ, startResponse);
   };

@@ -23,11 +23,13 @@ type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
 
 const frozenReads = new WeakMap<Input, Promise<Uint8Array>>();
 
-function readOf(input: Input): Promise<Uint8Array> | undefined {
+/** The stored whole read of `input`, if a reader made one. */
+export function readOf(input: Input): Promise<Uint8Array> | undefined {
   return Object.isExtensible(input) ? input[BODY_READ] : frozenReads.get(input);
 }
 
-function remember(input: Input, read: Promise<Uint8Array>): void {
+/** Stores `read` as the whole read of `input`. */
+export function remember(input: Input, read: Promise<Uint8Array>): void {
   if (Object.isExtensible(input)) input[BODY_READ] = read;
   else frozenReads.set(input, read);
 }

@@ -37,14 +37,28 @@ export function markBuffered<B extends Body>(body: B): B {
   return body;
 }
 
+const discarded = new WeakSet<object>();
+
 /**
  * Closes a body that will never be sent (a middleware that answers instead of the app):
- * `close()` once, its error swallowed into the returned promise's rejection.
+ * `close()` once however often it is called here, and a failure of that close — thrown or
+ * rejected — swallowed, since nobody is left to hear it (a stray rejection would end the process).
+ * The promise, when close() is async, resolves when it is done.
  * @example closeBody(response.body); response.body = ['Not Modified'];
  */
 export function closeBody(body: Body): void | Promise<void> {
-  return body.close?.();
+  if (typeof body !== 'object' || body === null || discarded.has(body)) return;
+  discarded.add(body);
+  let result: unknown;
+  try {
+    result = body.close?.();
+  } catch {
+    return;
+  }
+  if (isPromise(result)) return Promise.resolve(result).then(noop, noop);
 }
+
+function noop(): void {}
 
 /** How a body's life ended, for {@link onBodyDone}. */
 export interface BodyOutcome {
@@ -168,9 +182,16 @@ function wrapSteps(
   let iterator: Iterator<Chunk> | AsyncIterator<Chunk> | undefined;
   let finished = false;
   let closed = false;
+  let closing: void | Promise<void>;
+  // a second call gets the first one's outcome: a sync return() starts the close, and the
+  // server's close() after it must hear how it ended
   const close = (): void | Promise<void> => {
-    if (closed) return;
+    if (closed) return closing;
     closed = true;
+    closing = closeOnce();
+    return closing;
+  };
+  const closeOnce = (): void | Promise<void> => {
     let returned: unknown;
     if (iterator !== undefined && !finished) {
       finished = true;

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { isPromise } from '../body/chunk.js';
 import type { Body, Chunk } from '../types.js';
-import { markBuffered } from './body.js';
+import { closeBody, markBuffered } from './body.js';
 
 /** A body read whole by {@link bufferBody}, or the body handed back because it was too long. */
 export type Buffered =
@@ -61,7 +61,7 @@ export function bufferBody(body: Body, limit: number): Buffered | Promise<Buffer
       if (!add(step.value)) return { complete: false, body: resumed(chunks, iterator, body) };
     }
   } catch (error) {
-    void body.close?.();
+    void closeBody(body);
     throw error;
   }
   const closing = body.close?.();

@@ -2,7 +2,7 @@ import { isPromise } from '../body/chunk.js';
 import { isHTTPError } from '../errors.js';
 import { ContractError } from '../response-checks.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from '../types.js';
-import { wraps } from './body.js';
+import { closeBody, wraps } from './body.js';
 import { Captured } from './captured.js';
 
 type Step = IteratorResult<Chunk>;
@@ -84,12 +84,19 @@ export function capture(app: App, environ: Environ): Captured | Promise<Captured
 
 /**
  * Passes a captured (possibly changed) response on through the outer `startResponse`, with
- * the `error` the app gave, and returns the body to return from the middleware. After this,
+ * the `error` the app gave, and returns the body to return from the middleware. When the outer
+ * `startResponse` throws, the body is closed (nothing else will) and the error re-thrown. After this,
  * a late `startResponse(…, error)` of the wrapped app (inside its body) goes to the outer one.
  * @example return send(response, startResponse);
  */
 export function send(response: Captured, startResponse: StartResponse): Body {
-  startResponse(response.status, response.headers, response.error);
+  try {
+    startResponse(response.status, response.headers, response.error);
+  } catch (error) {
+    // the head was refused (a CR/LF in a value, say): the body will never be sent or closed by anyone else
+    void closeBody(response.body);
+    throw error;
+  }
   const recorder = recorders.get(response);
   if (recorder !== undefined) recorder.outer = startResponse;
   return response.body;
@@ -157,17 +164,8 @@ function settle(recorder: Recorder, body: Body, environ: Environ): Captured | Pr
 }
 
 function noStart(body: Body): never {
-  void closeQuietly(body);
+  void closeBody(body);
   throw new ContractError('the app returned its body without calling startResponse');
-}
-
-function closeQuietly(body: Body): void | Promise<void> {
-  try {
-    const result = body.close?.();
-    if (isPromise(result)) return Promise.resolve(result).catch(() => {});
-  } catch {
-    // the error being reported matters more than one from close()
-  }
 }
 
 /**
@@ -179,6 +177,7 @@ abstract class Folded<I extends Iterator<Chunk> | AsyncIterator<Chunk>> {
   protected iterator: I | undefined;
   protected finished = false;
   private closed = false;
+  private closing: void | Promise<void> = undefined;
 
   constructor(
     protected readonly recorder: Recorder,
@@ -202,8 +201,14 @@ abstract class Folded<I extends Iterator<Chunk> | AsyncIterator<Chunk>> {
   }
 
   close(): void | Promise<void> {
-    if (this.closed) return;
+    // a second call gets the first one's outcome (a sync return() began it; close() follows)
+    if (this.closed) return this.closing;
     this.closed = true;
+    this.closing = this.closeOnce();
+    return this.closing;
+  }
+
+  private closeOnce(): void | Promise<void> {
     const iterator = this.iterator;
     let returned: unknown;
     if (iterator !== undefined && !this.finished) {
@@ -221,7 +226,7 @@ abstract class Folded<I extends Iterator<Chunk> | AsyncIterator<Chunk>> {
 
   protected failed(error: unknown): never {
     this.finished = true;
-    void closeQuietly(this.source);
+    void closeBody(this.source);
     this.closed = true;
     throw error;
   }

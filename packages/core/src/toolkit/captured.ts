@@ -1,4 +1,5 @@
 import type { Body, HeaderList } from '../types.js';
+import { closeBody } from './body.js';
 
 /**
  * An app's response as a middleware sees it: the status line, the headers and the body,
@@ -48,7 +49,7 @@ export class Captured {
   replaceBody(body: Body): this {
     const old = this.body;
     this.body = body;
-    if (old !== body) void old.close?.();
+    if (old !== body) void closeBody(old);
     return this;
   }
 

@@ -1,5 +1,6 @@
 import { isPromise } from '../body/chunk.js';
 import type { Environ, Middleware } from '../types.js';
+import { closeBody } from './body.js';
 import { andThen, capture, send } from './capture.js';
 import type { Captured } from './captured.js';
 
@@ -42,11 +43,11 @@ export function mapResponse(mapper: ResponseMapper): Middleware {
 
 function settle(original: Captured, result: Captured | undefined): Captured {
   if (result !== undefined && result !== original && result.body !== original.body)
-    void original.body.close?.();
+    void closeBody(original.body);
   return result ?? original;
 }
 
 function abandon(response: Captured, error: unknown): never {
-  void response.body.close?.();
+  void closeBody(response.body);
   throw error;
 }

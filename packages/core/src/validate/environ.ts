@@ -1,4 +1,5 @@
 import { hasCrLfNul, splitAbsoluteForm, TOKEN } from '../http/syntax.js';
+import { carryBodyRead } from '../toolkit/input.js';
 import type { EarlyHints, Environ, ErrorStream } from '../types.js';
 import { show } from './rules.js';
 import type { AppCall } from './state.js';
@@ -151,7 +152,8 @@ function watchInput(input: AsyncIterable<Uint8Array>, call: AppCall): AsyncItera
     },
   };
   validatedInputs.add(watched);
-  return watched;
+  // a body read whole already (a middleware's request.form()) stays readable through the watch
+  return carryBodyRead(input, watched);
 }
 
 function watchErrors(errors: ErrorStream, call: AppCall): ErrorStream {

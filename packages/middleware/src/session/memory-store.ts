@@ -39,8 +39,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   if (!Number.isSafeInteger(max) || max < 1)
     throw new TypeError(`memoryStore: max must be a positive integer, got ${max}`);
   const ttl = options.ttl ?? 14 * 24 * 3600;
-  if (!(ttl > 0)) throw new TypeError(`memoryStore: ttl must be a positive number of seconds, got ${ttl}`);
+  if (typeof ttl !== 'number' || !(ttl > 0))
+    throw new TypeError(`memoryStore: ttl must be a positive number of seconds, got ${String(ttl)}`);
+  const sweepInterval = options.sweepInterval ?? 60_000;
+  if (typeof sweepInterval !== 'number' || !(sweepInterval >= 1) || sweepInterval > 2 ** 31 - 1) {
+    throw new TypeError(
+      `memoryStore: sweepInterval must be a positive number of ms, got ${String(sweepInterval)}`,
+    );
+  }
   const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new TypeError('memoryStore: now must be a function returning ms');
   const entries = new Map<string, Entry>(); // in use order: the first is the least recently used
   const tombstones = new Map<string, number>();
   const users = new Map<string, Set<string>>();
@@ -82,7 +90,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     for (const [id, entry] of entries) if (entry.until <= at) live(id);
     for (const [id, until] of tombstones) if (until <= at) tombstones.delete(id);
   };
-  const timer = setInterval(sweep, options.sweepInterval ?? 60_000);
+  const timer = setInterval(sweep, sweepInterval);
   timer.unref();
 
   return {

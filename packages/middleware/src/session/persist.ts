@@ -76,7 +76,9 @@ export async function commit(
 ): Promise<string | undefined> {
   const { store, keys, name, timeout } = context;
   const { state } = loaded;
-  const secure = context.cookie.secure ?? environ['tsgi.url_scheme'] === 'https';
+  // a __Host-/__Secure- name is Secure by its rules, whatever scheme the app saw (TLS may end at a proxy)
+  const secure =
+    context.cookie.secure ?? (environ['tsgi.url_scheme'] === 'https' || name.toLowerCase().startsWith('__'));
   const expiresAt = state.createdAt + context.maxAgeMs;
   const idleExpiresAt = context.idleMs === undefined ? undefined : at + context.idleMs;
   const ttlMs = Math.max(1, Math.min(expiresAt, idleExpiresAt ?? expiresAt) - at);

@@ -32,6 +32,7 @@ export interface RedisStore extends ServerStore {
 // each write atomic with its tombstone check: a destroyed id is never written again.
 const APPLY = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local before = redis.call('HGET', KEYS[1], 'm:u')
 if ARGV[2] == '1' then
   for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
     if string.sub(field, 1, 2) == 'd:' then redis.call('HDEL', KEYS[1], field) end
@@ -42,6 +43,8 @@ local ndel = tonumber(ARGV[4])
 if nset > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 6, 5 + nset * 2)) end
 if ndel > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 6 + nset * 2, 5 + nset * 2 + ndel)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+-- a session that changed hands leaves its old user's index, or destroyUser(old) would end it
+if before and before ~= redis.call('HGET', KEYS[1], 'm:u') then redis.call('SREM', KEYS[3] .. before, KEYS[4]) end
 if ARGV[5] ~= '' then
   local index = KEYS[3] .. ARGV[5]
   redis.call('SADD', index, KEYS[4])
@@ -83,8 +86,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const prefix = options?.prefix ?? 'tsgi:sess:';
   const timeout = options?.timeout ?? 2000;
   if (typeof prefix !== 'string') throw new TypeError('redisStore: prefix must be a string');
-  if (!(timeout > 0))
-    throw new TypeError(`redisStore: timeout must be a positive number of ms, got ${timeout}`);
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 2 ** 31 - 1)
+    throw new TypeError(`redisStore: timeout must be a positive number of ms, got ${String(timeout)}`);
   if (options?.client === undefined && typeof options?.url !== 'string') {
     throw new TypeError('redisStore: give a connected node-redis `client`, or a `url`');
   }

@@ -199,7 +199,7 @@ export class Session {
     return this.#id;
   }
 
-  /** @internal the response head is going out: no change can be saved from now on. */
+  /** @internal the response is being saved, its head next: no change can be saved from now on. */
   seal(): void {
     this.#sealed = true;
   }

@@ -2,6 +2,7 @@ import {
   type App,
   type Body,
   capture,
+  closeBody,
   type Environ,
   type Middleware,
   ServiceUnavailable,
@@ -27,7 +28,7 @@ export interface SessionOptions {
     maxAge?: number;
     /** Default `'lax'`. */
     sameSite?: 'lax' | 'strict' | 'none';
-    /** Default: true when the request came over HTTPS. */
+    /** Default: true when the request came over HTTPS, and always for a `__Host-` or `__Secure-` name. */
     secure?: boolean;
     /** Default true. */
     httpOnly?: boolean;
@@ -94,8 +95,11 @@ export function session(options: SessionOptions): Middleware {
   const maxAgeMs = (positive(cookie.maxAge, 'cookie.maxAge', 7 * 24 * 3600) as number) * 1000;
   const idleMs = positive(options.idleTimeout, 'idleTimeout', undefined);
   const rolling = options.rolling ?? true;
+  if (typeof rolling !== 'boolean')
+    throw new TypeError(`session: rolling must be a boolean, got ${String(rolling)}`);
   const timeout = positive(options.timeout, 'timeout', 2000) as number;
   const now = options.now ?? Date.now;
+  if (typeof now !== 'function') throw new TypeError('session: now must be a function returning ms');
   // checks name, domain, path and the prefix rules at start-up, not on the first request
   serializeCookie(name, 'x', attributesOf(cookie, cookie.secure ?? name.toLowerCase().startsWith('__'), 1));
   const context: Context = {
@@ -128,16 +132,17 @@ export function session(options: SessionOptions): Middleware {
         state.seal(); // not saved: the app failed
         throw error;
       }
+      // sealed before the write, not after: a change made by work the app left running, while
+      // the write is in flight, would be lost without a word
+      state.seal();
       let setCookie: string | undefined;
       try {
         setCookie = await commit(context, environ, loaded, at);
       } catch (error) {
-        state.seal();
-        void response.body.close?.();
+        void closeBody(response.body);
         if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
         throw error;
       }
-      state.seal();
       if (setCookie !== undefined) {
         response.appendHeader('Set-Cookie', setCookie);
         // a shared cache must never hand one user's session cookie to the next

@@ -45,8 +45,8 @@ export class LoggedSink extends NodeSink {
   private status = 0;
   private aborted = false;
 
-  constructor(res: ServerResponse, bodyless: boolean, environ: Environ, logger: Logger) {
-    super(res, bodyless);
+  constructor(res: ServerResponse, bodyless: boolean, bodyLength: number, environ: Environ, logger: Logger) {
+    super(res, bodyless, bodyLength);
     const start = new Date();
     const began = performance.now();
     res.once('close', () => {

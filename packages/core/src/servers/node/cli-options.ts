@@ -12,6 +12,8 @@ export const MAIN_HELP = `Usage: tsgi <command> [options]
 Commands:
   serve <file>[#export]   serve the app a .js, .mjs or .ts file exports (the default export,
                           or the named one after #)
+  new <folder>            write a starter project (a router, a page, a JSON route, a session,
+                          a test) into a new folder
 
 Options:
   -h, --help              show this help (tsgi serve --help: the serve options)

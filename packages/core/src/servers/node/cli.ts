@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { MAIN_HELP, parseServe, SERVE_HELP, type ServeCommand, UsageError } from './cli-options.js';
 import { LoadError, loadApp, parseReference } from './load-app.js';
+import { newCommand } from './new-project.js';
 import { workerSettings } from './protocol.js';
 import { watchFolder } from './reload.js';
 import { type ServeOptions, serve } from './serve.js';
@@ -12,7 +13,8 @@ import { startCluster } from './workers.js';
 class GaveUp extends Error {}
 
 /**
- * The `tsgi` command: `tsgi serve <file>[#export] [options]` (see `tsgi serve --help`).
+ * The `tsgi` command: `tsgi serve <file>[#export] [options]` (see `tsgi serve --help`), and
+ * `tsgi new <folder>` (a starter project).
  * Prints a one-line error and exits non-zero on bad arguments or an app that fails to load.
  * @example await main(['serve', 'app.ts#api', '--workers', '4']);
  */
@@ -52,6 +54,16 @@ async function run(argv: string[]): Promise<void> {
   if (command === '-v' || command === '--version') {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
     process.stdout.write(`${pkg.version}\n`);
+    return;
+  }
+  if (command === 'new') {
+    let said: string;
+    try {
+      said = newCommand(rest);
+    } catch (error) {
+      throw error instanceof TypeError ? new UsageError(error.message) : error;
+    }
+    process.stdout.write(said);
     return;
   }
   if (command !== 'serve') throw new UsageError(`unknown command "${command}"`);

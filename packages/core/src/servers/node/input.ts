@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChunkQueue } from '../../body/chunk-queue.js';
 import { READ_WHOLE, type WholeBodyInput } from '../../body/read-whole.js';
 import { ContentTooLarge } from '../../errors.js';
+import { markOverLimit } from './closing.js';
 
 /** Bytes read ahead of the app before the socket is paused. */
 const READ_AHEAD = 64 * 1024;
@@ -132,6 +133,7 @@ abstract class BodyEvents {
   private readonly onData = (chunk: Buffer): void => {
     this.total += chunk.byteLength;
     if (this.total > this.maxBodySize) {
+      markOverLimit(this.req);
       this.fail(new ContentTooLarge(`The request body is larger than ${this.maxBodySize} bytes`));
       return;
     }
@@ -198,8 +200,12 @@ class WholeBody extends BodyEvents {
   }
 
   protected chunk(chunk: Buffer, total: number): void {
-    if (total > this.limit) this.fail(this.tooLarge(this.limit));
-    else this.chunks.push(chunk);
+    if (total > this.limit) {
+      markOverLimit(this.req);
+      this.fail(this.tooLarge(this.limit));
+    } else {
+      this.chunks.push(chunk);
+    }
   }
 
   protected ended(): void {

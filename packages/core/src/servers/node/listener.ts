@@ -4,10 +4,11 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { createEnviron, stderrErrors } from '../../environ.js';
 import { errorPage } from '../../error-page.js';
-import { BadRequest, ContentTooLarge, type HTTPError, isHTTPError } from '../../errors.js';
+import { BadRequest, ContentTooLarge, HTTPError, isHTTPError } from '../../errors.js';
 import { runApp } from '../../run-app.js';
 import type { App, Environ, ErrorStream } from '../../types.js';
 import { type AccessLogOption, accessLogger, LoggedSink } from './access-log.js';
+import { isClosing, noteLastResponse } from './closing.js';
 import { withDebugPage } from './debug.js';
 import { NodeInput, type ReadingConnection } from './input.js';
 import { NodeSink } from './sink.js';
@@ -56,7 +57,15 @@ export function createHandler(app: App, options: ListenerOptions, local?: LocalA
   const log = accessLogger(options.accessLog);
 
   return (req, res, expectsContinue) => {
+    if (isClosing(req.socket)) {
+      req.resume(); // pipelined after the last response: read only to be dropped, never answered
+      return;
+    }
     const connection = connectionOf(req.socket);
+    if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
+      refuse(req, res, unsupportedVersion(req));
+      return;
+    }
     let environ: Environ;
     try {
       environ = createEnviron({
@@ -84,10 +93,18 @@ export function createHandler(app: App, options: ListenerOptions, local?: LocalA
       return;
     }
     const bodyless = req.method === 'HEAD';
+    const bodyLength =
+      environ.CONTENT_LENGTH !== undefined
+        ? Number(environ.CONTENT_LENGTH)
+        : environ.HTTP_TRANSFER_ENCODING === undefined
+          ? 0
+          : -1;
     runApp(
       served,
       environ,
-      log === undefined ? new NodeSink(res, bodyless) : new LoggedSink(res, bodyless, environ, log),
+      log === undefined
+        ? new NodeSink(res, bodyless, bodyLength)
+        : new LoggedSink(res, bodyless, bodyLength, environ, log),
     );
   };
 }
@@ -163,5 +180,14 @@ function sendEarlyHints(req: IncomingMessage, res: ServerResponse, links: string
 function refuse(req: IncomingMessage, res: ServerResponse, error: HTTPError): void {
   const page = errorPage(error, req.headers.accept);
   res.writeHead(page.status, page.reason, [...page.headers.flat(), 'Connection', 'close']);
+  res.shouldKeepAlive = false;
+  noteLastResponse(res);
   res.end(page.body);
+}
+
+/** 505 for a version other than HTTP/1.0 and 1.1; HTTP/0.9 has no headers to answer with, so 400. */
+function unsupportedVersion(req: IncomingMessage): HTTPError {
+  const version = `HTTP/${req.httpVersion}`;
+  if (req.httpVersionMajor === 0) return new BadRequest(`${version} is not supported`);
+  return new HTTPError(505, `${version} is not supported: send HTTP/1.1 or HTTP/1.0`);
 }

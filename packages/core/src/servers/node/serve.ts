@@ -4,6 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import type { App } from '../../types.js';
+import { answerClientError } from './client-error.js';
+import { closeLingeringly } from './closing.js';
 import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
 import { createHandler, type ListenerOptions, type LocalAddress } from './listener.js';
 import { workerSettings } from './protocol.js';
@@ -20,12 +22,28 @@ export interface ServeOptions extends ListenerOptions {
   announce?: boolean | ((line: string) => void);
   /** Largest request head (request line and headers), in bytes: larger is a 431. Default 16 KiB. */
   maxHeaderSize?: number;
-  /** Milliseconds an idle keep-alive connection stays open. Default 5 s. */
+  /**
+   * Milliseconds an idle keep-alive connection stays open. Default 5 s. Behind a load balancer
+   * or proxy that keeps connections to the server open (nginx's upstream `keepalive`, AWS ALB),
+   * make it longer than the balancer's idle timeout: the balancer must be the one to close an
+   * idle connection, or it may send a request on one the server is closing, and fail it.
+   */
   keepAliveTimeout?: number;
   /** Milliseconds a client has to send the request head. Default 60 s. */
   headersTimeout?: number;
   /** Milliseconds a client has to send the whole request. Default 300 s. */
   requestTimeout?: number;
+  /**
+   * Milliseconds between the checks of `headersTimeout` and `requestTimeout`: a timeout holds
+   * to within this. Default 1 s (node's own default, 30 s, let a 2 s timeout run 30 s).
+   */
+  connectionsCheckingInterval?: number;
+  /**
+   * Requests answered on one keep-alive connection before the server closes it (the last
+   * response says `Connection: close`), so that long-lived connections spread over workers
+   * and backends again. `0` for no limit. Default 1000, as nginx.
+   */
+  maxRequestsPerConnection?: number;
   /** Milliseconds `close()` waits for requests in flight before cutting them. Default 10 s. */
   closeTimeout?: number;
   /**
@@ -105,12 +123,16 @@ async function serveOne(app: App, options: ServeOptions): Promise<ServerHandle> 
     keepAliveTimeout: options.keepAliveTimeout ?? 5000,
     headersTimeout: options.headersTimeout ?? 60_000,
     requestTimeout: options.requestTimeout ?? 300_000,
+    connectionsCheckingInterval: options.connectionsCheckingInterval ?? 1000,
   };
   const listener = (req: IncomingMessage, res: ServerResponse) => handle(req, res, false);
   const server: Server = options.tls
     ? createHttpsServer({ ...settings, ...options.tls }, listener)
     : createServer(settings, listener);
   server.on('checkContinue', (req, res) => handle(req, res, true));
+  server.maxRequestsPerSocket = options.maxRequestsPerConnection ?? 1000;
+  server.on('connection', closeLingeringly);
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,15 +1,19 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseSink } from '../../run-app.js';
 import type { Chunk, HeaderList } from '../../types.js';
+import { decideKeepAlive, drainOrClose, noteLastResponse } from './closing.js';
 
 /** The response side of node:http, as a {@link ResponseSink}. */
 export class NodeSink implements ResponseSink {
   constructor(
     private readonly res: ServerResponse,
     readonly bodyless: boolean,
+    /** The request's Content-Length, -1 when chunked, 0 without a body. */
+    private readonly bodyLength = 0,
   ) {}
 
   sendHead(status: number, reason: string, headers: HeaderList): void {
+    decideKeepAlive(this.res.req, this.res, this.bodyLength);
     // a flat [name, value, …] list: node:http takes it as is, without a per-header object
     const flat: string[] = new Array(headers.length * 2);
     for (let i = 0; i < headers.length; i++) {
@@ -18,6 +22,7 @@ export class NodeSink implements ResponseSink {
       flat[2 * i + 1] = header[1];
     }
     this.res.writeHead(status, reason, flat);
+    noteLastResponse(this.res);
   }
 
   write(chunk: Chunk): boolean {
@@ -39,7 +44,10 @@ export class NodeSink implements ResponseSink {
   }
 
   end(last?: Chunk): void {
-    this.res.end(last);
+    const res = this.res;
+    // a body still unread is not read to its end just to keep the connection
+    if (this.bodyLength !== 0 && !res.req.complete) drainOrClose(res.req, res);
+    res.end(last);
   }
 
   abort(): void {

@@ -1,0 +1,124 @@
+// A real nginx (Debian's) for a test: unprivileged, with its config, pid, logs and temp files in
+// a temp folder of its own.   const nginx = await startNginx(conf); … await nginx.close();
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NGINX = '/usr/sbin/nginx';
+
+export interface Nginx {
+  readonly dir: string;
+  /** Its error log so far, for a failing test's message. */
+  errors(): string;
+  close(): Promise<void>;
+}
+
+/** Whether nginx is installed; with CI=true a missing one fails the suite instead of skipping. */
+export function hasNginx(): boolean {
+  try {
+    execFileSync(NGINX, ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (process.env.CI === 'true')
+      throw new Error(`${NGINX} is not installed, and CI=true: a missing service fails`);
+    return false;
+  }
+}
+
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:`port`, or rejects after 10 s. */
+export async function waitForPort(port: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child !== undefined && child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Starts nginx in the foreground with `httpConf` (upstream and server blocks) inside an http
+ * block of a main config written here, listening on `port`. As root it runs as `nobody`: its
+ * workers could not read a private temp folder otherwise, and a test needs no privilege.
+ */
+export async function startNginx(httpConf: string, port: number): Promise<Nginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-nginx-'));
+  const main = `
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path ${dir}/client_body;
+    proxy_temp_path ${dir}/proxy;
+    fastcgi_temp_path ${dir}/fastcgi;
+    uwsgi_temp_path ${dir}/uwsgi;
+    scgi_temp_path ${dir}/scgi;
+    include ${dir}/site.conf;
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), main);
+  writeFileSync(join(dir, 'site.conf'), httpConf);
+  const root = process.getuid?.() === 0;
+  if (root) {
+    chownSync(dir, 65534, 65534);
+    for (const file of ['nginx.conf', 'site.conf']) chownSync(join(dir, file), 65534, 65534);
+  }
+  chmodSync(dir, 0o700);
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(root ? { uid: 65534, gid: 65534 } : {}),
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const errors = () => {
+    try {
+      return stderr + readFileSync(join(dir, 'error.log'), 'utf8');
+    } catch {
+      return stderr;
+    }
+  };
+  try {
+    await waitForPort(port, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`nginx did not start: ${(error as Error).message}\n${errors()}`);
+  }
+  return {
+    dir,
+    errors,
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGQUIT'); // graceful: workers finish, then the master exits
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
