@@ -2,6 +2,7 @@ import { type Environ, validate } from '@tsgi/core';
 import { proxy } from '@tsgi/middleware/proxy';
 import { router } from '@tsgi/router';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RawConnection } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
 import {
   closeProxies,
@@ -100,6 +101,36 @@ describe('proxy: paths under a mount', () => {
       expect(c.uri).toBe('/');
     } finally {
       await Promise.all([strip.close(), keep.close()]);
+    }
+  });
+
+  it('never forwards a dot-segment, plain or encoded: the upstream would resolve it above the prefix', async () => {
+    const up = await upstream('a', echoHeaders);
+    const api = proxy({ upstreams: [`${up.url}/public`], errors: { write() {} } });
+    const front = await startServer(validate(router().mount('/api', api)));
+    const get = async (path: string) => {
+      const connection = await RawConnection.open(front.port);
+      connection.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      return connection.response();
+    };
+    try {
+      const attempts = [
+        '/api/../secret',
+        '/api/x/../../secret',
+        '/api/%2e%2e/secret',
+        '/api/.%2E/secret',
+        '/api/%2E%2E%2Fsecret',
+        '/api/x/..%2f..%2fsecret',
+        '/api/..%5Csecret',
+        '/api/./secret',
+      ];
+      for (const path of attempts) expect([path, (await get(path)).status]).toEqual([path, 400]);
+      expect(up.hits).toHaveLength(0);
+      const fine = await get('/api/a..b/.well-known/x.');
+      expect(fine.status).toBe(200);
+      expect(JSON.parse(fine.body.toString()).uri).toBe('/public/a..b/.well-known/x.');
+    } finally {
+      await api.close();
     }
   });
 });
