@@ -3,7 +3,9 @@ import { type App, Request, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { decompress } from '@tsgi/middleware/decompress';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../helpers/bodies.js';
 import { httpRequest } from '../helpers/http.js';
+import { RawConnection } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
 
 afterEach(stopAll);
@@ -105,6 +107,25 @@ describe('decompress()', () => {
       body: [gz.subarray(0, 10), gz.subarray(10, 30), gz.subarray(30)],
     });
     expect([response.status, response.text]).toEqual([200, message]);
+  });
+
+  it('over a socket: a bomb whose sender then stalls gets its 413 at once, and a corrupt one its 400', async () => {
+    const server = await startServer(validate(decompress({ limit: 1024 * 1024 })(validate(echo))));
+    const bomb = zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    for (const [body, status] of [
+      [bomb, 413],
+      [Buffer.from('not gzip at all'), 400],
+    ] as const) {
+      const connection = await RawConnection.open(server.port);
+      // more announced than sent: the client sends what decodes past the limit, then waits
+      connection.write(
+        `POST / HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.byteLength + 100_000}\r\n\r\n`,
+      );
+      connection.write(body);
+      const answer = await Promise.race([connection.response(), sleep(2000).then(() => 'no answer')]);
+      expect(typeof answer === 'string' ? answer : answer.status).toBe(status);
+      connection.socket.destroy();
+    }
   });
 
   it('names the bad option', () => {

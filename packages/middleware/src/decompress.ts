@@ -73,14 +73,23 @@ async function* decoded(
   limit: number,
 ): AsyncGenerator<Uint8Array> {
   const decoder = make();
+  const source = input[Symbol.asyncIterator]();
   let failed: unknown;
+  let reading = false; // a source.next() in flight: the client's next chunk, which may never come
   const feed = (async () => {
-    for await (const chunk of input) {
-      if (decoder.destroyed) return;
-      if (!decoder.write(chunk))
+    while (!decoder.destroyed) {
+      reading = true;
+      const step = await source.next();
+      reading = false;
+      if (step.done) {
+        if (!decoder.destroyed) decoder.end();
+        return;
+      }
+      if (decoder.destroyed) break;
+      if (!decoder.write(step.value))
         await new Promise((resolve) => decoder.once('drain', resolve).once('close', resolve));
     }
-    decoder.end();
+    await source.return?.(); // the decoding stopped early: so does the reading
   })().catch((error: unknown) => {
     failed = error;
     decoder.destroy();
@@ -100,7 +109,10 @@ async function* decoded(
     throw error;
   } finally {
     decoder.destroy();
-    await feed;
+    // a client that stalls after a bomb (or a corrupt start) must not hold back the 413 (400):
+    // stop reading instead of waiting for its next chunk
+    if (reading) Promise.resolve(source.return?.()).catch(() => {});
+    else await feed;
   }
 }
 
