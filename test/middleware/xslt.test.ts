@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { type App, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { xslt } from '@tsgi/middleware/xslt';
@@ -86,6 +87,22 @@ describe('xslt()', () => {
     const big = await request(validate(xslt({ stylesheet: feedXsl, limit: 100 })(validate(xml(rss)))));
     expect([big.headers.get('Content-Type'), big.text()]).toEqual(['application/rss+xml', rss]);
     expect(big.log).toMatch(/over 100 bytes, sent untransformed/);
+  });
+
+  it('leaves an encoded XML body alone (a precompressed feed.xml.gz): it is not XML text', async () => {
+    const gzipped = gzipSync(rss);
+    const encoded: App = (_e, startResponse) => {
+      startResponse('200 OK', [
+        ['Content-Type', 'application/rss+xml'],
+        ['Content-Encoding', 'gzip'],
+      ]);
+      return [gzipped];
+    };
+    const response = await request(validate(xslt({ stylesheet: feedXsl })(validate(encoded))), {
+      rethrow: false,
+    });
+    expect([response.status, response.headers.get('Content-Encoding')]).toEqual([200, 'gzip']);
+    expect(Buffer.compare(response.bytes(), gzipped)).toBe(0);
   });
 
   it('xsl:include never fetches without a loader; with one, it is used (and kept)', async () => {
