@@ -135,6 +135,23 @@ describe('xslt()', () => {
     }
   });
 
+  it('a loader that failed once is asked again next time (a failure is not kept like a result)', async () => {
+    const including = stylesheet(
+      '<xsl:include href="part.xsl"/><xsl:template match="/"><p><xsl:call-template name="part"/></p></xsl:template>',
+    );
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      if (calls === 1) throw new Error('EIO: the disk hiccuped');
+      return '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template name="part">loaded</xsl:template></xsl:stylesheet>';
+    };
+    const app = xslt({ stylesheet: including, loader })(xml(rss));
+    expect((await request(app, { rethrow: false })).status).toBe(500);
+    const second = await request(app, { rethrow: false });
+    expect([second.status, second.text()]).toEqual([200, expect.stringContaining('<p>loaded</p>')]);
+    expect(calls).toBe(2);
+  });
+
   it('is an optional peer: the root export and the subpath load without xslt-processor', async () => {
     const hook = `data:text/javascript,${encodeURIComponent(
       `export async function resolve(s, c, next) { if (s === 'xslt-processor') throw new Error('not installed'); return next(s, c); }`,

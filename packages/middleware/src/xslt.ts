@@ -84,6 +84,8 @@ export function xslt(options: XsltOptions): Middleware {
     if (text === undefined) {
       text = Promise.resolve(loader(href));
       loaded.set(href, text);
+      // a failure (a disk or network hiccup) is not kept: the next response asks again
+      text.catch(() => loaded.delete(href));
     }
     return text;
   };
