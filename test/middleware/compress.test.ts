@@ -55,6 +55,13 @@ describe('Accept-Encoding', () => {
     expect(negotiateEncoding(undefined, ['gzip'])).toBe('identity');
   });
 
+  it('an identity the client weighs above every coding on offer wins; a tie still compresses', () => {
+    expect(negotiateEncoding('identity, gzip;q=0.5', ['br', 'gzip'])).toBe('identity');
+    expect(negotiateEncoding('gzip;q=0.3, br;q=0.2, identity;q=0.9', ['br', 'gzip'])).toBe('identity');
+    expect(negotiateEncoding('identity;q=0.5, gzip;q=0.5', ['br', 'gzip'])).toBe('gzip');
+    expect(negotiateEncoding('gzip;q=0.5', ['br', 'gzip'])).toBe('gzip'); // identity not named: no say
+  });
+
   it('property: never throws, weights within 0..1, codings lower-case tokens', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (header) => {
