@@ -88,7 +88,7 @@ export function proxy(options: ProxyOptions): ProxyApp {
       if (upstream === undefined) throw failure ?? new BadGateway('No upstream is in service');
       tried.push(upstream);
       if (client.aborted) throw clientGone(client.reason);
-      const forwarding = new Forwarding(input);
+      const forwarding = new Forwarding(input, settings.timeout.head);
       const onClientGone = () => forwarding.abort(asError(client.reason));
       client.addEventListener('abort', onClientGone, { once: true });
       upstream.active++;
