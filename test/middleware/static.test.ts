@@ -334,6 +334,28 @@ describe('safeSegments', () => {
     );
   });
 
+  it('on Windows: a segment ending in a dot or a space is refused (Windows drops them: `NUL `, `con.`, `secret.txt.`)', () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform') as PropertyDescriptor;
+    Object.defineProperty(process, 'platform', { value: 'win32' });
+    try {
+      for (const path of [
+        '/NUL ',
+        '/con.',
+        '/aux .txt',
+        '/secret.txt.',
+        '/dir./x',
+        '/a /b',
+        '/nul.txt',
+        '/COM¹.log',
+      ])
+        expect([path, safeSegments(path)]).toEqual([path, 'malformed']);
+      expect(safeSegments('/a.b/c d.txt')).toEqual({ segments: ['a.b', 'c d.txt'], dotfile: false });
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+    expect(safeSegments('/secret.txt.')).toEqual({ segments: ['secret.txt.'], dotfile: false }); // a name of its own elsewhere
+  });
+
   it('compares on a segment boundary', () => {
     expect(isInside('/srv/root', '/srv/root-evil/x')).toBe(false);
     expect(isInside('/srv/root', '/srv/root/x')).toBe(true);
