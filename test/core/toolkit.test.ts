@@ -449,6 +449,37 @@ describe('body helpers', () => {
     await Promise.all([pending, returned]);
   });
 
+  it('transformBody: a close while the transform waits on an idle source closes it (its close() is what wakes it)', async () => {
+    let wake: (() => void) | undefined;
+    const closes: string[] = [];
+    const idle: Body = {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          new Promise<IteratorResult<Chunk>>((resolve) => {
+            wake = () => resolve({ done: true, value: undefined });
+          }),
+      }),
+      close: () => {
+        closes.push('close');
+        wake?.();
+      },
+    };
+    const copy = transformBody(idle, async function* (chunks) {
+      try {
+        for await (const chunk of chunks) yield chunk;
+      } finally {
+        closes.push('transform finally');
+      }
+    });
+    const iterator = (copy as AsyncIterable<Chunk>)[Symbol.asyncIterator]();
+    const pending = iterator.next(); // waits on the source
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    void iterator.return?.();
+    await copy.close?.();
+    expect(closes).toEqual(['transform finally', 'close']);
+    await pending;
+  });
+
   it('transformBody streams under the validator (one chunk out per chunk in)', async () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);

@@ -130,6 +130,33 @@ describe('validate: changes no behaviour', () => {
     expect(() => finishValidation(environ)).not.toThrow();
   });
 
+  it('an app that stops reading (return()) while a read is pending: the read ending short is no input-too-short', async () => {
+    let stop: (() => void) | undefined;
+    const stalled: AsyncIterator<Uint8Array> = {
+      next: () => new Promise((resolve) => (stop = () => resolve({ done: true, value: undefined }))),
+      return: async () => {
+        stop?.();
+        return { done: true, value: undefined };
+      },
+    };
+    const environ = mockEnviron({
+      method: 'POST',
+      headers: { 'Content-Length': '5' },
+      input: { [Symbol.asyncIterator]: () => stalled },
+    });
+    const app: App = async (env, startResponse) => {
+      const reader = env['tsgi.input'][Symbol.asyncIterator]();
+      const pending = reader.next(); // the client sends nothing more
+      await reader.return?.();
+      await pending;
+      startResponse('204 No Content', []);
+      return [];
+    };
+    const body = (await validate(app)(environ, acceptAll)) as Body;
+    await body.close?.();
+    expect(() => finishValidation(environ)).not.toThrow();
+  });
+
   it('keeps the server synchronous for a synchronous body (runApp returns no promise)', () => {
     const sink: ResponseSink = {
       sendHead() {},

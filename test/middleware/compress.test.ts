@@ -8,8 +8,9 @@ import { compress, hasZstd } from '@tsgi/middleware/compress';
 import { negotiateEncoding, parseAcceptEncoding } from '@tsgi/middleware/http/accept-encoding';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deferred, trackClose } from '../helpers/bodies.js';
+import { deferred, sleep, trackClose } from '../helpers/bodies.js';
 import { httpRequest } from '../helpers/http.js';
+import { RawConnection } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
 
 afterEach(stopAll);
@@ -52,6 +53,13 @@ describe('Accept-Encoding', () => {
     expect(negotiateEncoding('identity;q=0, zstd', ['gzip'])).toBeNull();
     expect(negotiateEncoding('', ['gzip'])).toBe('identity');
     expect(negotiateEncoding(undefined, ['gzip'])).toBe('identity');
+  });
+
+  it('an identity the client weighs above every coding on offer wins; a tie still compresses', () => {
+    expect(negotiateEncoding('identity, gzip;q=0.5', ['br', 'gzip'])).toBe('identity');
+    expect(negotiateEncoding('gzip;q=0.3, br;q=0.2, identity;q=0.9', ['br', 'gzip'])).toBe('identity');
+    expect(negotiateEncoding('identity;q=0.5, gzip;q=0.5', ['br', 'gzip'])).toBe('gzip');
+    expect(negotiateEncoding('gzip;q=0.5', ['br', 'gzip'])).toBe('gzip'); // identity not named: no say
   });
 
   it('property: never throws, weights within 0..1, codings lower-case tokens', () => {
@@ -151,6 +159,36 @@ describe('compress()', () => {
     });
     await tracked.closed;
     expect(tracked.closeCount).toBe(1);
+  });
+
+  it('closes the app body when the client leaves an idle event stream (only close() wakes the app)', async () => {
+    // an SSE app between events: its pending read ends only when its body is closed, so a
+    // close that waits for that read first never comes, and the zlib stream lives on
+    const closed = deferred();
+    const sse: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/event-stream']]);
+      let sent = false;
+      return {
+        [Symbol.asyncIterator]: () => ({
+          async next(): Promise<IteratorResult<Chunk>> {
+            if (!sent) {
+              sent = true;
+              return { done: false, value: 'data: first\n\n' };
+            }
+            await closed.promise;
+            return { done: true, value: undefined };
+          },
+        }),
+        close: () => closed.resolve(),
+      };
+    };
+    const server = await startServer(validate(compress()(validate(sse))));
+    const connection = await RawConnection.open(server.port);
+    connection.write('GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
+    await connection.waitForText('\r\n\r\n');
+    connection.socket.destroy();
+    const outcome = await Promise.race([closed.promise.then(() => 'closed'), sleep(2000).then(() => 'open')]);
+    expect(outcome).toBe('closed');
   });
 
   it('leaves alone: small bodies, images, encoded bodies, no-transform, HEAD, 304, no Accept-Encoding', async () => {

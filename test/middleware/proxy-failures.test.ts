@@ -210,6 +210,26 @@ describe('proxy: health', () => {
   });
 });
 
+describe('proxy: health a client can sway', () => {
+  it('5xx a client can provoke never ejects the last upstream in service: the site stays up', async () => {
+    // every upstream answers 500 on a path the client picks (a bad input, a missing record)
+    const app: UpstreamApp = (name) => (environ, startResponse) => {
+      const boom = environ.PATH_INFO === '/boom';
+      startResponse(boom ? '500 Internal Server Error' : '200 OK', [...text, ['X-Upstream', name]]);
+      return [name];
+    };
+    const ups = await threeUpstreams(app);
+    const { url, events } = await proxyServer({
+      upstreams: ups.map((u) => u.url),
+      passive: { failures: 2, backoff: 60_000 },
+    });
+    for (let i = 0; i < 12; i++) expect((await fetch(`${url}/boom`)).status).toBe(500);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(events.filter((e) => e.includes('ejected'))).toHaveLength(2);
+  });
+});
+
 describe('proxy: the client goes away', () => {
   it('mid-download: the upstream request is cancelled (its body close() runs)', async () => {
     const closed = gate();

@@ -72,6 +72,22 @@ describe('proxy: forwarding headers', () => {
     expect(headers.HTTP_FORWARDED).toBe('for=203.0.113.7, for=127.0.0.1;host="site.test:8080";proto=http');
   });
 
+  it('a client’s X-Forwarded-*/Forwarded named in Connection are dropped; the proxy’s own entries still go', async () => {
+    const up = await upstream('a', echoHeaders);
+    const { server } = await proxyServer({ upstreams: [up.url], headers: { forwarded: true } });
+    const response = await rawRequest(
+      server.port,
+      'GET / HTTP/1.1\r\nHost: site.test\r\nConnection: X-Forwarded-For, x-forwarded-proto, X-Forwarded-Host, Forwarded\r\n' +
+        'X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.test\r\n' +
+        'Forwarded: for=203.0.113.7\r\n\r\n',
+    );
+    const { headers } = JSON.parse(response.body.toString());
+    expect(headers.HTTP_X_FORWARDED_FOR).toBe('127.0.0.1');
+    expect(headers.HTTP_X_FORWARDED_PROTO).toBe('http');
+    expect(headers.HTTP_X_FORWARDED_HOST).toBe('site.test');
+    expect(headers.HTTP_FORWARDED).toBe('for=127.0.0.1;host=site.test;proto=http');
+  });
+
   it('rewrites Host to the upstream’s when asked', async () => {
     const up = await upstream('a', echoHeaders);
     const { url } = await proxyServer({ upstreams: [up.url], headers: { host: 'rewrite' } });

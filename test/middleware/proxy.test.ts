@@ -1,7 +1,10 @@
+import { createServer } from 'node:net';
 import { type Environ, validate } from '@tsgi/core';
 import { proxy } from '@tsgi/middleware/proxy';
 import { router } from '@tsgi/router';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../helpers/bodies.js';
+import { RawConnection } from '../helpers/raw.js';
 import { startServer, stopAll } from '../helpers/server.js';
 import {
   closeProxies,
@@ -102,6 +105,36 @@ describe('proxy: paths under a mount', () => {
       await Promise.all([strip.close(), keep.close()]);
     }
   });
+
+  it('never forwards a dot-segment, plain or encoded: the upstream would resolve it above the prefix', async () => {
+    const up = await upstream('a', echoHeaders);
+    const api = proxy({ upstreams: [`${up.url}/public`], errors: { write() {} } });
+    const front = await startServer(validate(router().mount('/api', api)));
+    const get = async (path: string) => {
+      const connection = await RawConnection.open(front.port);
+      connection.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      return connection.response();
+    };
+    try {
+      const attempts = [
+        '/api/../secret',
+        '/api/x/../../secret',
+        '/api/%2e%2e/secret',
+        '/api/.%2E/secret',
+        '/api/%2E%2E%2Fsecret',
+        '/api/x/..%2f..%2fsecret',
+        '/api/..%5Csecret',
+        '/api/./secret',
+      ];
+      for (const path of attempts) expect([path, (await get(path)).status]).toEqual([path, 400]);
+      expect(up.hits).toHaveLength(0);
+      const fine = await get('/api/a..b/.well-known/x.');
+      expect(fine.status).toBe(200);
+      expect(JSON.parse(fine.body.toString()).uri).toBe('/public/a..b/.well-known/x.');
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe('proxy: failures at the edges', () => {
@@ -137,6 +170,36 @@ describe('proxy: failures at the edges', () => {
       expect(ups[1]!.hits.length + ups[2]!.hits.length).toBe(0);
     } finally {
       never.open();
+    }
+  });
+
+  it('interim responses (103, 102) do not stretch the head timeout: an upstream dripping them gets a 504', async () => {
+    const drips = new Set<NodeJS.Timeout>();
+    const dripping = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        const timer = setInterval(
+          () => socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n'),
+          50,
+        );
+        drips.add(timer);
+        socket.once('close', () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((resolve) => dripping.listen(0, '127.0.0.1', resolve));
+    const port = (dripping.address() as { port: number }).port;
+    try {
+      const { server } = await proxyServer({
+        upstreams: [`http://127.0.0.1:${port}`],
+        timeout: { head: 300 },
+      });
+      const connection = await RawConnection.open(server.port);
+      connection.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      const answer = await Promise.race([connection.response(), sleep(3000).then(() => 'still waiting')]);
+      expect(typeof answer === 'string' ? answer : answer.status).toBe(504);
+    } finally {
+      for (const timer of drips) clearInterval(timer);
+      dripping.close();
     }
   });
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
+  renameSync,
   rmSync,
   symlinkSync,
   truncateSync,
@@ -19,12 +20,25 @@ import { parseRange } from '@tsgi/middleware/http/range';
 import { isInside, safeSegments } from '@tsgi/middleware/http/safe-path';
 import { serveStatic } from '@tsgi/middleware/static';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sleep } from '../helpers/bodies.js';
 import { rawRequest } from '../helpers/raw.js';
 import { startServer, stopAll, track } from '../helpers/server.js';
 
 afterEach(stopAll);
+
+// realpath() passes through, with a hook run after it resolves: the window between serveStatic's
+// path check and its open(), where an attacker who can write in root swaps a folder for a symlink
+const fsHook = vi.hoisted(() => ({ afterRealpath: undefined as ((path: string) => void) | undefined }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const realpath = async (...args: Parameters<typeof actual.realpath>) => {
+    const resolved = await actual.realpath(...args);
+    fsHook.afterRealpath?.(String(args[0]));
+    return resolved;
+  };
+  return { ...actual, realpath };
+});
 
 const SECRET = 'TOP-SECRET-DO-NOT-LEAK';
 const hello = 'hello, world: 0123456789abcdefghijklmnopqrstuvwxyz\n';
@@ -136,6 +150,28 @@ describe('serveStatic: files and headers', () => {
     expect((await get(serveStatic(root), '/dir-out/secret.txt')).status).toBe(404);
     expect((await get(serveStatic(root, { symlinks: 'follow' }), '/link-out')).text()).toBe(SECRET);
     expect((await get(serveStatic(root, { symlinks: 'refuse' }), '/link-in')).status).toBe(404);
+  });
+
+  it('a folder swapped for a symlink out of root between the check and the open: the opened file is checked', async () => {
+    mkdirSync(join(root, 'swap'));
+    writeFileSync(join(root, 'swap', 'page.txt'), 'inside');
+    mkdirSync(join(base, 'outside-swap'));
+    writeFileSync(join(base, 'outside-swap', 'page.txt'), SECRET);
+    fsHook.afterRealpath = (path) => {
+      if (!path.endsWith(join('swap', 'page.txt'))) return;
+      fsHook.afterRealpath = undefined;
+      renameSync(join(root, 'swap'), join(root, 'swap-away'));
+      symlinkSync(join(base, 'outside-swap'), join(root, 'swap'));
+    };
+    try {
+      const response = await get(serveStatic(root), '/swap/page.txt');
+      expect(response.text()).not.toContain(SECRET);
+      expect(response.status).toBe(404);
+    } finally {
+      fsHook.afterRealpath = undefined;
+      rmSync(join(root, 'swap'), { recursive: true, force: true });
+      rmSync(join(root, 'swap-away'), { recursive: true, force: true });
+    }
   });
 
   it('precompressed siblings, by Accept-Encoding, under the same rules as the file', async () => {
@@ -296,6 +332,28 @@ describe('safeSegments', () => {
         expect(parsed.dotfile).toBe(parsed.segments.some((segment) => segment.startsWith('.')));
       }),
     );
+  });
+
+  it('on Windows: a segment ending in a dot or a space is refused (Windows drops them: `NUL `, `con.`, `secret.txt.`)', () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform') as PropertyDescriptor;
+    Object.defineProperty(process, 'platform', { value: 'win32' });
+    try {
+      for (const path of [
+        '/NUL ',
+        '/con.',
+        '/aux .txt',
+        '/secret.txt.',
+        '/dir./x',
+        '/a /b',
+        '/nul.txt',
+        '/COM¹.log',
+      ])
+        expect([path, safeSegments(path)]).toEqual([path, 'malformed']);
+      expect(safeSegments('/a.b/c d.txt')).toEqual({ segments: ['a.b', 'c d.txt'], dotfile: false });
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+    expect(safeSegments('/secret.txt.')).toEqual({ segments: ['secret.txt.'], dotfile: false }); // a name of its own elsewhere
   });
 
   it('compares on a segment boundary', () => {

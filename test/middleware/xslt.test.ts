@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { type App, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { xslt } from '@tsgi/middleware/xslt';
@@ -88,6 +89,22 @@ describe('xslt()', () => {
     expect(big.log).toMatch(/over 100 bytes, sent untransformed/);
   });
 
+  it('leaves an encoded XML body alone (a precompressed feed.xml.gz): it is not XML text', async () => {
+    const gzipped = gzipSync(rss);
+    const encoded: App = (_e, startResponse) => {
+      startResponse('200 OK', [
+        ['Content-Type', 'application/rss+xml'],
+        ['Content-Encoding', 'gzip'],
+      ]);
+      return [gzipped];
+    };
+    const response = await request(validate(xslt({ stylesheet: feedXsl })(validate(encoded))), {
+      rethrow: false,
+    });
+    expect([response.status, response.headers.get('Content-Encoding')]).toEqual([200, 'gzip']);
+    expect(Buffer.compare(response.bytes(), gzipped)).toBe(0);
+  });
+
   it('xsl:include never fetches without a loader; with one, it is used (and kept)', async () => {
     let fetched = 0;
     const decoy = createServer((_req, res) => {
@@ -116,6 +133,23 @@ describe('xslt()', () => {
     } finally {
       decoy.close();
     }
+  });
+
+  it('a loader that failed once is asked again next time (a failure is not kept like a result)', async () => {
+    const including = stylesheet(
+      '<xsl:include href="part.xsl"/><xsl:template match="/"><p><xsl:call-template name="part"/></p></xsl:template>',
+    );
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      if (calls === 1) throw new Error('EIO: the disk hiccuped');
+      return '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template name="part">loaded</xsl:template></xsl:stylesheet>';
+    };
+    const app = xslt({ stylesheet: including, loader })(xml(rss));
+    expect((await request(app, { rethrow: false })).status).toBe(500);
+    const second = await request(app, { rethrow: false });
+    expect([second.status, second.text()]).toEqual([200, expect.stringContaining('<p>loaded</p>')]);
+    expect(calls).toBe(2);
   });
 
   it('is an optional peer: the root export and the subpath load without xslt-processor', async () => {

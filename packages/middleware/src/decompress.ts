@@ -21,6 +21,9 @@ const DECODERS: Record<string, Decoder | undefined> = {
   deflate: () => zlib.createInflate(),
   br: () => zlib.createBrotliDecompress(),
 };
+// More layers than any client sends; each is a zlib stream, and a chain of thousands, set up
+// by one header, costs megabytes and seconds (urllib3 capped it too: CVE-2025-66418).
+const MAX_CODINGS = 5;
 const createZstd = (zlib as { createZstdDecompress?: () => zlib.Gunzip }).createZstdDecompress;
 if (typeof createZstd === 'function') DECODERS.zstd = () => createZstd();
 
@@ -28,8 +31,8 @@ if (typeof createZstd === 'function') DECODERS.zstd = () => createZstd();
  * Decodes request bodies sent with `Content-Encoding: gzip`, `deflate` or `br` (and `zstd`
  * where Node has it), so the app reads plain bytes from `tsgi.input` as it streams in. The
  * decoded size is held to `limit`: a zip bomb fails the read with a 413 as soon as it crosses
- * it, never filling memory. A corrupt body fails with a 400, an unknown coding is a 415
- * before the app runs. The app sees an environ without `HTTP_CONTENT_ENCODING` and
+ * it, never filling memory. A corrupt body fails with a 400; an unknown coding, or more than
+ * 5 stacked, is a 415 before the app runs. The app sees an environ without `HTTP_CONTENT_ENCODING` and
  * `CONTENT_LENGTH` (the length it had is not the length it has).
  *
  * Not for: proxies that pass bodies on as they are (leave the encoding to the upstream).
@@ -47,6 +50,9 @@ export function decompress(options: DecompressOptions = {}): Middleware {
       .split(',')
       .map((coding) => coding.trim().toLowerCase())
       .filter((coding) => coding !== '' && coding !== 'identity');
+    if (codings.length > MAX_CODINGS) {
+      throw new UnsupportedMediaType(`More than ${MAX_CODINGS} content codings stacked`);
+    }
     const decoders = codings.map((coding) => DECODERS[coding]);
     if (decoders.some((decoder) => decoder === undefined)) {
       throw new UnsupportedMediaType(`Content-Encoding not understood: ${header}`, {
@@ -67,14 +73,23 @@ async function* decoded(
   limit: number,
 ): AsyncGenerator<Uint8Array> {
   const decoder = make();
+  const source = input[Symbol.asyncIterator]();
   let failed: unknown;
+  let reading = false; // a source.next() in flight: the client's next chunk, which may never come
   const feed = (async () => {
-    for await (const chunk of input) {
-      if (decoder.destroyed) return;
-      if (!decoder.write(chunk))
+    while (!decoder.destroyed) {
+      reading = true;
+      const step = await source.next();
+      reading = false;
+      if (step.done) {
+        if (!decoder.destroyed) decoder.end();
+        return;
+      }
+      if (decoder.destroyed) break;
+      if (!decoder.write(step.value))
         await new Promise((resolve) => decoder.once('drain', resolve).once('close', resolve));
     }
-    decoder.end();
+    await source.return?.(); // the decoding stopped early: so does the reading
   })().catch((error: unknown) => {
     failed = error;
     decoder.destroy();
@@ -94,7 +109,10 @@ async function* decoded(
     throw error;
   } finally {
     decoder.destroy();
-    await feed;
+    // a client that stalls after a bomb (or a corrupt start) must not hold back the 413 (400):
+    // stop reading instead of waiting for its next chunk
+    if (reading) Promise.resolve(source.return?.()).catch(() => {});
+    else await feed;
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, open, realpath } from 'node:fs/promises';
+import { constants, existsSync, type Stats } from 'node:fs';
+import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
   type App,
@@ -57,7 +57,8 @@ interface Found {
  *
  * No way out of root: `PATH_INFO` (decoded once, by the server) is split once and every
  * check runs on those segments; `..`, backslashes, NUL, drive letters are refused, and the
- * real path (symlinks resolved) must lie inside the real root unless `symlinks: 'follow'`.
+ * real path (symlinks resolved) must lie inside the real root unless `symlinks: 'follow'`; on
+ * Linux the file opened is checked to be that path (a folder swapped for a symlink in between).
  * A directory without its slash is a 301 whose body never echoes the path.
  *
  * Not for: directory listings (none is made), or files that change while served (the ETag is
@@ -128,6 +129,9 @@ export function serveStatic(root: string, options: StaticOptions = {}): App {
       return undefined;
     }
     try {
+      // the checks ran on a path: a folder on it swapped for a symlink before open() escapes them
+      const opened = symlinks === 'follow' ? undefined : await openedPath(handle);
+      if (opened !== undefined && opened !== real) throw new Error('not the file checked');
       return { path: real, handle, stat: await handle.stat() };
     } catch {
       await handle.close();
@@ -286,6 +290,17 @@ function ifRangeHolds(ifRange: string | undefined, etag: string, mtimeMs: number
   const date = Date.parse(value);
   return !Number.isNaN(date) && date === Math.floor(mtimeMs / 1000) * 1000;
 }
+
+/**
+ * The real path of the file `handle` is open on, as the kernel names it (Linux's
+ * `/proc/self/fd`): what was opened, not what a path led to a moment before. Elsewhere Node
+ * has no way to ask, and the path checked before open() is all there is.
+ */
+async function openedPath(handle: FileHandle): Promise<string | undefined> {
+  if (!procFd) return undefined;
+  return readlink(`/proc/self/fd/${handle.fd}`);
+}
+const procFd = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 /** A plain file name (an index option), or undefined. */
 function safeName(name: unknown): string | undefined {

@@ -55,7 +55,8 @@ const TYPES: Record<string, string> = {
  * `Content-Type` follows `xsl:output` (`method="html"` → `text/html; charset=utf-8`, or its
  * `media-type`); text from the XML stays escaped in the output. `xsl:import`/`xsl:include`
  * touch neither the network nor the disk unless you pass a `loader` (its results are kept).
- * `document()` is not supported: it yields an empty node-set. XML is read as UTF-8.
+ * `document()` is not supported: it yields an empty node-set. XML is read as UTF-8; an encoded
+ * body (`Content-Encoding`) is passed on as it is.
  *
  * Not for: large documents (buffered), or XSLT 2.0/3.0 stylesheets (xslt-processor covers 1.0
  * with gaps: partial namespace handling, `key()`).
@@ -83,13 +84,15 @@ export function xslt(options: XsltOptions): Middleware {
     if (text === undefined) {
       text = Promise.resolve(loader(href));
       loaded.set(href, text);
+      // a failure (a disk or network hiccup) is not kept: the next response asks again
+      text.catch(() => loaded.delete(href));
     }
     return text;
   };
   let compiled: Promise<Compiled> | undefined;
 
   return mapResponse(async (response, environ) => {
-    if (!isTransformable(response, environ)) return;
+    if (!isTransformable(response, environ) || isEncoded(response)) return;
     if (!(match ?? isXml)(response, environ)) return;
     const read = await bufferBody(response.body, limit);
     if (!read.complete) {
@@ -160,6 +163,12 @@ async function compile(stylesheet: string): Promise<Compiled> {
     method: output?.getAttributeValue?.('method') ?? undefined,
     mediaType: output?.getAttributeValue?.('media-type') ?? undefined,
   };
+}
+
+/** A body under a content coding (a precompressed `feed.xml.gz`) is not XML text until decoded. */
+function isEncoded(response: Captured): boolean {
+  const coding = response.getHeader('Content-Encoding');
+  return coding !== undefined && coding.trim().toLowerCase() !== 'identity';
 }
 
 function isXml(response: Captured): boolean {

@@ -130,12 +130,13 @@ function watchInput(input: AsyncIterable<Uint8Array>, call: AppCall): AsyncItera
       started = true;
       const iterator = input[Symbol.asyncIterator]();
       let received = 0;
+      let returned = false; // the app stopped reading: a read in flight may then end short
       return {
         async next() {
           if (call.closed) call.fail('input-after-response');
           const step = await iterator.next();
           if (step.done) {
-            if (received < limit) call.fail('input-too-short', `${received} of ${limit} bytes`);
+            if (received < limit && !returned) call.fail('input-too-short', `${received} of ${limit} bytes`);
             return step;
           }
           const chunk: unknown = step.value;
@@ -145,6 +146,7 @@ function watchInput(input: AsyncIterable<Uint8Array>, call: AppCall): AsyncItera
           return step;
         },
         async return(value?: unknown) {
+          returned = true;
           await iterator.return?.(value);
           return { done: true, value: undefined };
         },

@@ -44,7 +44,8 @@ export function parseAcceptEncoding(header: string): EncodingPreference[] {
  * Picks the content coding to answer with: one of `offers` (the server's allow-list, in its
  * order of preference), `'identity'` for none, or `null` when the client refuses every
  * offer and identity as well (a 406). A missing header means no preference: identity.
- * The client's weights decide first; a tie goes to the earlier offer.
+ * The client's weights decide first (an `identity` it names counts too); a tie goes to the
+ * earlier offer, and a coding over identity.
  * @example negotiateEncoding('gzip, br;q=0.9', ['br', 'gzip']) // 'gzip'
  */
 export function negotiateEncoding(header: string | undefined, offers: readonly string[]): string | null {
@@ -67,7 +68,9 @@ export function negotiateEncoding(header: string | undefined, offers: readonly s
       bestQ = q;
     }
   }
-  if (bestQ > 0) return best;
+  // a client that names identity above every coding on offer prefers it (a tie still compresses)
+  const identity = preferences.find((preference) => preference.coding === 'identity');
+  if (bestQ > 0 && (identity === undefined || identity.q <= bestQ)) return best;
   // identity is acceptable unless refused, by name or by `*;q=0` without naming it (§12.5.3)
   return weight('identity') === 0 ? null : 'identity';
 }

@@ -6,14 +6,16 @@ export interface SafePath {
   readonly dotfile: boolean;
 }
 
-// Windows device names, refused on Windows whatever the extension (werkzeug CVE-2025-66221).
-const DEVICE = /^(?:con|prn|aux|nul|com\d|lpt\d|conin\$|conout\$)(?:\..*)?$/i;
+// Windows device names, refused on Windows whatever the extension (werkzeug CVE-2025-66221),
+// and with spaces before it (`aux .txt` is AUX too); COM¹–³ and LPT¹–³ are devices as well.
+const DEVICE = /^(?:con|prn|aux|nul|com[\d¹²³]|lpt[\d¹²³]|conin\$|conout\$) *(?:\..*)?$/i;
 
 /**
  * Splits a decoded `PATH_INFO` into the segments of a file path under a root, or says why
  * not. The path is taken as decoded once (by the server), and never decoded again: a `%2e%2e`
  * left in it names a file called `%2e%2e`. Refused: NUL, backslashes, `..` and `.` segments,
- * drive letters (`C:`) and anything else with a colon, and on Windows device names; a segment
+ * drive letters (`C:`) and anything else with a colon, and on Windows device names and
+ * segments ending in a dot or a space (which Windows drops, making another name); a segment
  * starting with `.` marks it `dotfile`. Empty segments (`//`) are dropped, so no UNC form survives.
  * @example safeSegments('/css/site.css') // { segments: ['css', 'site.css'], dotfile: false }
  */
@@ -24,7 +26,8 @@ export function safeSegments(pathInfo: string): SafePath | 'malformed' {
   for (const segment of pathInfo.split('/')) {
     if (segment === '') continue;
     if (segment === '.' || segment === '..' || segment.includes(':')) return 'malformed';
-    if (process.platform === 'win32' && (DEVICE.test(segment) || /[<>"|?*]/.test(segment)))
+    // Windows drops a trailing dot or space (`NUL ` is the device, `a.txt.` is `a.txt`)
+    if (process.platform === 'win32' && (DEVICE.test(segment) || /[<>"|?*]|[. ]$/.test(segment)))
       return 'malformed';
     if (segment.startsWith('.')) dotfile = true;
     segments.push(segment);

@@ -1,5 +1,5 @@
 import type { Chunk } from '@tsgi/core';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 
 /** Bytes of response body held for a client that reads slower than the upstream sends. */
 const HIGH_WATER = 64 * 1024;
@@ -98,8 +98,14 @@ export class Forwarding implements Dispatcher.DispatchHandler, AsyncIterable<Chu
     | { resolve: (step: IteratorResult<Chunk>) => void; reject: (error: unknown) => void }
     | undefined;
   private finished = false;
+  // started by the first interim response: undici restarts its head timer on each one
+  private interimTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly body: RequestBody | null) {
+  /** `headTimeout`: how long the final head may take once an interim (1xx) one came. */
+  constructor(
+    private readonly body: RequestBody | null,
+    private readonly headTimeout: number,
+  ) {
     this.head = new Promise((resolve, reject) => {
       this.resolveHead = resolve;
       this.rejectHead = reject;
@@ -108,6 +114,7 @@ export class Forwarding implements Dispatcher.DispatchHandler, AsyncIterable<Chu
 
   /** Cancels the exchange: the upstream connection is closed (undici cannot reuse it mid-response). */
   abort(reason: Error): void {
+    clearTimeout(this.interimTimer);
     this.abortReason ??= reason;
     this.body?.abort(reason);
     if (this.controller !== undefined && !this.controller.aborted) this.controller.abort(reason);
@@ -124,7 +131,15 @@ export class Forwarding implements Dispatcher.DispatchHandler, AsyncIterable<Chu
     _headers: unknown,
     statusMessage?: string,
   ): void {
-    if (status < 200) return; // 100 Continue, 103 Early Hints: the final head follows
+    if (status < 200) {
+      // 102, 103: the final head follows, but an upstream dripping them must not wait for ever
+      this.interimTimer ??= setTimeout(
+        () => this.abort(new errors.HeadersTimeoutError()),
+        this.headTimeout,
+      ).unref();
+      return;
+    }
+    clearTimeout(this.interimTimer);
     this.started = true;
     const raw = controller.rawHeaders as Array<Buffer | string> | null | undefined;
     const rawHeaders: string[] = new Array(raw?.length ?? 0);
@@ -153,6 +168,7 @@ export class Forwarding implements Dispatcher.DispatchHandler, AsyncIterable<Chu
   }
 
   onResponseError(_controller: unknown, error: Error): void {
+    clearTimeout(this.interimTimer);
     this.body?.abort(error);
     if (!this.started) {
       this.rejectHead(error);

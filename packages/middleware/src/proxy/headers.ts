@@ -33,13 +33,23 @@ export function requestHeaders(environ: Environ, upstream: Upstream, settings: S
   flat.push('host', settings.headers.host === 'rewrite' ? upstream.host : clientHost);
   const scheme = environ['tsgi.url_scheme'];
   const address = environ.REMOTE_ADDR;
+  // the client's entries, unless its Connection made them hop-by-hop; the proxy's own always go
+  const earlier = (name: string, value: string | undefined) => (named?.has(name) ? undefined : value);
   if (settings.headers.xForwarded) {
-    if (address !== '') flat.push('x-forwarded-for', appended(environ.HTTP_X_FORWARDED_FOR, address));
-    flat.push('x-forwarded-proto', appended(environ.HTTP_X_FORWARDED_PROTO, scheme));
-    flat.push('x-forwarded-host', appended(environ.HTTP_X_FORWARDED_HOST, clientHost));
+    const hops = earlier('x-forwarded-for', environ.HTTP_X_FORWARDED_FOR);
+    if (address !== '') flat.push('x-forwarded-for', appended(hops, address));
+    flat.push(
+      'x-forwarded-proto',
+      appended(earlier('x-forwarded-proto', environ.HTTP_X_FORWARDED_PROTO), scheme),
+    );
+    flat.push(
+      'x-forwarded-host',
+      appended(earlier('x-forwarded-host', environ.HTTP_X_FORWARDED_HOST), clientHost),
+    );
   }
   if (forwarded) {
-    flat.push('forwarded', appended(environ.HTTP_FORWARDED, forwardedElement(address, clientHost, scheme)));
+    const element = forwardedElement(address, clientHost, scheme);
+    flat.push('forwarded', appended(earlier('forwarded', environ.HTTP_FORWARDED), element));
   }
   return flat;
 }

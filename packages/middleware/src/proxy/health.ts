@@ -4,8 +4,8 @@ import type { Upstream } from './upstream.js';
 
 /**
  * Which upstreams are in service. Passive: live traffic ejects an upstream that refuses
- * connections (at once) or fails `failures` times in a row (5xx, broken exchanges), for a
- * back-off that doubles each time, after which it is tried again. Active: a probe per upstream
+ * connections (at once) or fails `failures` times in a row (5xx, broken exchanges; never the
+ * last one in service), for a back-off that doubles each time, after which it is tried again. Active: a probe per upstream
  * every `interval`; one that fails ejects the upstream until a probe succeeds.
  * Every change is one line on the `errors` stream. Timers are unref'd and stop on `close()`.
  */
@@ -47,6 +47,12 @@ export class Health {
     if (passive === undefined || upstream.down !== undefined || this.closed) return;
     upstream.failures++;
     if (!refused && upstream.failures < passive.failures) return;
+    // 5xx and broken exchanges are what a client can provoke (a bad input): they never eject
+    // the last upstream in service, which would turn every request on the site into a 502
+    if (!refused && this.upstreams.every((other) => other === upstream || other.down !== undefined)) {
+      upstream.failures = 0;
+      return;
+    }
     const backoff = Math.min(passive.maxBackoff, passive.backoff * 2 ** upstream.ejections);
     upstream.ejections++;
     upstream.failures = 0;

@@ -1,6 +1,7 @@
 import {
   type App,
   BadGateway,
+  BadRequest,
   type Body,
   type Environ,
   GatewayTimeout,
@@ -87,7 +88,7 @@ export function proxy(options: ProxyOptions): ProxyApp {
       if (upstream === undefined) throw failure ?? new BadGateway('No upstream is in service');
       tried.push(upstream);
       if (client.aborted) throw clientGone(client.reason);
-      const forwarding = new Forwarding(input);
+      const forwarding = new Forwarding(input, settings.timeout.head);
       const onClientGone = () => forwarding.abort(asError(client.reason));
       client.addEventListener('abort', onClientGone, { once: true });
       upstream.active++;
@@ -190,13 +191,30 @@ export function proxy(options: ProxyOptions): ProxyApp {
   return app;
 }
 
-/** The path and query to forward: below the mount point (`strip`) or the full path (`keep`), still encoded. */
+/**
+ * The path and query to forward: below the mount point (`strip`) or the full path (`keep`), still
+ * encoded. A dot-segment is refused: the upstream would resolve `/prefix/../x` above its prefix
+ * (and the mount matched a path the upstream never sees); browsers never send one.
+ */
 function targetOf(environ: Environ, path: 'strip' | 'keep'): string {
   const below = rawPathInfo(environ);
   const full = path === 'keep' ? rawScriptName(environ) + below : below;
+  if (hasDotSegment(full)) throw new BadRequest('The path holds a `.` or `..` segment: not forwarded');
   const query = environ.QUERY_STRING;
   // `OPTIONS *` has no path: the upstream gets its root
   return (full.startsWith('/') ? full : '/') + (query ? `?${query}` : '');
+}
+
+/** A `.` or `..` segment, spelled plainly, percent-encoded, or behind an encoded slash or a backslash. */
+function hasDotSegment(raw: string): boolean {
+  if (!raw.includes('.') && !/%2e/i.test(raw)) return false;
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // not UTF-8 once decoded: judged as it is
+  }
+  return decoded.split(/[\\/]/).some((segment) => segment === '.' || segment === '..');
 }
 
 function hasBody(environ: Environ): boolean {
