@@ -30,33 +30,25 @@ const poweredBy = mapResponse((response) => {
 /** A body that records how it ended. */
 function tracked(chunks: Chunk[], kind: 'sync' | 'async' = 'sync') {
   const log: string[] = [];
+  function* each() {
+    try {
+      for (const chunk of chunks) yield chunk;
+      log.push('finished');
+    } finally {
+      log.push('finally');
+    }
+  }
+  const close = () => {
+    log.push('close');
+  };
   const body: Body =
     kind === 'sync'
-      ? {
-          *[Symbol.iterator]() {
-            try {
-              for (const chunk of chunks) yield chunk;
-              log.push('finished');
-            } finally {
-              log.push('finally');
-            }
-          },
-          close: () => {
-            log.push('close');
-          },
-        }
+      ? { [Symbol.iterator]: each, close }
       : {
           async *[Symbol.asyncIterator]() {
-            try {
-              for (const chunk of chunks) yield chunk;
-              log.push('finished');
-            } finally {
-              log.push('finally');
-            }
+            yield* each();
           },
-          close: () => {
-            log.push('close');
-          },
+          close,
         };
   return { body, log };
 }

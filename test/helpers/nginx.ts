@@ -1,10 +1,10 @@
 // A real nginx (Debian's) for a test: unprivileged, with its config, pid, logs and temp files in
 // a temp folder of its own.   const nginx = await startNginx(conf); … await nginx.close();
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForPort } from './ports.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -24,35 +24,6 @@ export function hasNginx(): boolean {
     if (process.env.CI === 'true')
       throw new Error(`${NGINX} is not installed, and CI=true: a missing service fails`);
     return false;
-  }
-}
-
-/** A port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Resolves once something accepts connections on 127.0.0.1:`port`, or rejects after 10 s. */
-export async function waitForPort(port: number, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child !== undefined && child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (up) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
@@ -104,7 +75,7 @@ http {
     }
   };
   try {
-    await waitForPort(port, child);
+    await waitForPort(port, child, 'nginx');
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`nginx did not start: ${(error as Error).message}\n${errors()}`);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseServe, UsageError } from '../../packages/core/src/servers/node/cli-options.js';
 import { loadApp, parseReference } from '../../packages/core/src/servers/node/load-app.js';
 import { httpRequest } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
 import { BIN, FIXTURES, runCli, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
@@ -280,14 +281,3 @@ describe('tsgi serve', { timeout: 60_000 }, () => {
     expect((await httpRequest(cli.url)).text).toBe('changed\n');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, hasNginx, type Nginx, startNginx, waitForPort } from '../helpers/nginx.js';
+import { hasNginx, type Nginx, startNginx } from '../helpers/nginx.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
 import { hasRedis, type RedisServer, startRedis } from '../helpers/redis.js';
 import { BIN } from '../helpers/tsgi-process.js';
 
