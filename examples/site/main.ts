@@ -66,10 +66,18 @@ async function buildSite(config: SiteConfig, log: LogStream): Promise<App> {
 const log: LogStream = cluster.isPrimary
   ? process.stdout
   : { write: (line: string) => process.stdout.write(`[worker ${process.pid}] ${line}`) };
-if (config.workers === 1) {
-  await serve(await buildSite(config, log), { port: config.port, announce: true });
-} else {
-  // the primary forks and supervises the workers, and never calls the app: it builds none
-  const app = cluster.isPrimary ? idle : await buildSite(config, log);
-  await serve(app, { port: config.port, announce: true, workers: config.workers });
+try {
+  if (config.workers === 1) {
+    await serve(await buildSite(config, log), { port: config.port, announce: true });
+  } else {
+    // the primary forks and supervises the workers, and never calls the app: it builds none
+    const app = cluster.isPrimary ? idle : await buildSite(config, log);
+    await serve(app, { port: config.port, announce: true, workers: config.workers });
+  }
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.error(
+    `examples/site: port ${config.port} is in use; stop what runs there, or pick another: PORT=${config.port + 1} npm start`,
+  );
+  process.exit(2);
 }
