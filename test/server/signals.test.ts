@@ -2,11 +2,14 @@
 // its own so that it runs beside workers.test.ts).
 // Every client request opens a new connection (httpRequest uses no agent), as a load balancer's
 // health checks and most benchmarks do; a failed request is counted, never retried.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { distinctPids, steadyLoad } from '../helpers/load.js';
-import { FIXTURES, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+import { BIN, FIXTURES, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
 
@@ -86,5 +89,37 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
     const result = await load.stop();
     expect(result.errors).toEqual([]);
     expect(result.pids.size).toBeGreaterThan(2);
+  });
+
+  it('SIGTERM while a worker still loads the app stops it at once, not after the shutdown deadline', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tsgi-slow-'));
+    const pids = join(folder, 'pids');
+    writeFileSync(pids, '');
+    try {
+      // --graceful-timeout 1: the master's deadline for a stopping worker is 6 s
+      const cli = start(
+        [
+          BIN,
+          'serve',
+          `${FIXTURES}slow-start.mjs`,
+          '--workers',
+          '1',
+          '--port',
+          '0',
+          '--graceful-timeout',
+          '1',
+        ],
+        { SLOW_START_PIDS: pids, SLOW_START_MS: '800' },
+      );
+      while (readFileSync(pids, 'utf8') === '') await new Promise((resolve) => setTimeout(resolve, 20));
+      const signalled = Date.now();
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+      // a worker that does not listen yet serves nobody: it need not be waited for
+      expect(Date.now() - signalled).toBeLessThan(4000);
+      expect(cli.stdout).not.toMatch(/Serving on/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -227,8 +227,11 @@ class Supervisor {
 
   private stop(slot: Slot): Promise<void> {
     if (slot.state !== 'stopping') {
+      // a worker still loading the app listens for 'stop' only once it serves: it would ignore
+      // it, start serving, and be killed at the deadline. Not serving yet, it can just go.
+      const starting = slot.state === 'starting';
       slot.state = 'stopping';
-      if (slot.worker.isConnected()) slot.worker.send({ tsgi: 'stop' });
+      if (slot.worker.isConnected() && !starting) slot.worker.send({ tsgi: 'stop' });
       else slot.worker.process.kill('SIGTERM');
       const timer = setTimeout(
         () => slot.worker.process.kill('SIGKILL'),
