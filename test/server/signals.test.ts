@@ -122,4 +122,33 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('SIGHUP during a rolling restart is not lost: a second pass loads what changed meanwhile', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tsgi-hup-'));
+    const [pids, version] = [join(folder, 'pids'), join(folder, 'version')];
+    writeFileSync(pids, '');
+    writeFileSync(version, 'v1');
+    const loaded = () => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).length;
+    const waitLoaded = async (count: number) => {
+      while (loaded() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    try {
+      const cli = await serveCli([`${FIXTURES}slow-start.mjs`, '--workers', '2'], {
+        SLOW_START_PIDS: pids,
+        SLOW_START_VERSION: version,
+        SLOW_START_MS: '300',
+      });
+      writeFileSync(version, 'v2');
+      cli.child.kill('SIGHUP');
+      await waitLoaded(3); // the first replacement loaded v2
+      writeFileSync(version, 'v3'); // a change (--reload) or a deploy during the restart
+      cli.child.kill('SIGHUP');
+      await cli.waitFor(/rolling restart done[\s\S]*rolling restart done/);
+      const versions = new Set<string>();
+      for (let i = 0; i < 20; i++) versions.add((await httpRequest(cli.url)).text.split(' ')[0] as string);
+      expect([...versions]).toEqual(['v3']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 });
