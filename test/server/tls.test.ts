@@ -1,14 +1,14 @@
 // HTTPS: serve({ tls }), a listener inside node:https, and tsgi serve --tls-key/--tls-cert, with a
 // certificate the test makes with openssl.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, type Environ, serve, toNodeListener } from '@tsgi/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+import { FIXTURES, runCli, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
 
 let dir: string;
 let key: Buffer;
@@ -134,5 +134,28 @@ describe('HTTPS', { timeout: 60_000 }, () => {
       scheme: 'https',
       multiprocess: true,
     });
+  });
+
+  it.each([
+    ['a key that is not PEM', 'garbage.pem', 'cert.pem'],
+    ['a certificate that is not PEM', 'key.pem', 'garbage.pem'],
+    ['the certificate given as the key', 'cert.pem', 'cert.pem'],
+  ])('tsgi serve --workers with %s: one line naming the flags, exit 2, no worker forked', async (_, k, c) => {
+    writeFileSync(join(dir, 'garbage.pem'), 'not a PEM file\n');
+    const { code, stderr } = await runCli([
+      'serve',
+      `${FIXTURES}plain.mjs`,
+      '--workers',
+      '2',
+      '--port',
+      '0',
+      '--tls-key',
+      join(dir, k),
+      '--tls-cert',
+      join(dir, c),
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toMatch(/^tsgi: --tls-key and --tls-cert: \S/);
+    expect(stderr).not.toMatch(/worker/);
   });
 });
