@@ -6,6 +6,7 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { type App, type Environ, serve, toNodeListener } from '@tsgi/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runCli, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
@@ -157,5 +158,50 @@ describe('HTTPS', { timeout: 60_000 }, () => {
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toMatch(/^tsgi: --tls-key and --tls-cert: \S/);
     expect(stderr).not.toMatch(/worker/);
+  });
+
+  it('closes lingeringly over TLS too: a client still sending its upload reads its 413', async () => {
+    const refuse: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['never'];
+    };
+    const server = await serve(refuse, {
+      port: 0,
+      tls: { key, cert },
+      maxBodySize: 1024,
+      errors: { write() {} },
+    });
+    closers.push(() => server.close());
+    for (let run = 0; run < 5; run++) {
+      const outcome = await new Promise<{ text: string; reset: boolean }>((resolve) => {
+        const socket = tlsConnect({ port: server.port, host: '127.0.0.1', ca: cert });
+        let text = '';
+        let reset = false;
+        socket.on('data', (data: Buffer) => {
+          text += data.toString('latin1');
+        });
+        socket.on('error', () => {
+          reset = true;
+        });
+        socket.on('close', () => resolve({ text, reset }));
+        socket.once('secureConnect', async () => {
+          // like curl: the whole body first, the answer read after
+          socket.pause();
+          socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`);
+          for (let i = 0; i < 16 && !socket.destroyed; i++) {
+            if (!socket.write(Buffer.alloc(256 * 1024, 'x'))) {
+              await Promise.race([
+                new Promise((r) => socket.once('drain', r)),
+                new Promise((r) => setTimeout(r, 1000)),
+              ]);
+            }
+          }
+          socket.resume();
+          socket.end();
+        });
+      });
+      expect(outcome.text, `run ${run}`).toMatch(/^HTTP\/1\.1 413 /);
+      expect(outcome.reset, `run ${run}`).toBe(false);
+    }
   });
 });
