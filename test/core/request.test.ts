@@ -215,9 +215,11 @@ describe('createEnviron: header names in any case', () => {
       const env = environ({ rawHeaders: [spelling, '7'] });
       expect(env[key]).toBe('7');
     }
-    // two spellings of one name are one header: joined, or for the body's length and type a conflict
+    // two spellings of one name are one header: joined, or for the body's length and type a
+    // conflict, and for Host a 400 whatever the values (RFC 9112 §3.2)
     const twice = () => environ({ rawHeaders: [name, '7', name.toLowerCase(), '8'] });
-    if (key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH') expect(twice).toThrow(BadRequest);
+    if (key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH' || key === 'HTTP_HOST')
+      expect(twice).toThrow(BadRequest);
     else expect(twice()[key]).toBe(key === 'HTTP_COOKIE' ? '7; 8' : '7, 8');
   });
 });

@@ -57,6 +57,13 @@ describe('newProject', () => {
     expect(readFileSync(join(scratch, 'used/notes.txt'), 'utf8')).toBe('mine');
   });
 
+  it('refuses a file where the folder would go, with a TypeError naming it', () => {
+    writeFileSync(join(scratch, 'a-file'), 'mine');
+    expect(() => newProject(join(scratch, 'a-file'))).toThrow(TypeError);
+    expect(() => newProject(join(scratch, 'a-file'))).toThrow(/a-file exists and is not a folder/);
+    expect(readFileSync(join(scratch, 'a-file'), 'utf8')).toBe('mine');
+  });
+
   it('refuses a folder name npm would refuse as a package name, or takes a name given', () => {
     for (const bad of ['My Site', '.hidden', 'a/b', `x${'y'.repeat(214)}`]) {
       expect(() => newProject(join(scratch, 'ok'), { name: bad }), bad).toThrow(
@@ -71,6 +78,7 @@ describe('newProject', () => {
 describe('newCommand (tsgi new)', () => {
   it('wants exactly one folder, and prints its help on --help', () => {
     expect(() => newCommand([])).toThrow(/one argument, the folder/);
+    expect(() => newCommand([''])).toThrow(/one argument, the folder/);
     expect(() => newCommand(['a', 'b'])).toThrow(/one argument, the folder/);
     expect(() => newCommand(['--force'])).toThrow(/one argument, the folder/);
     expect(newCommand(['--help'])).toBe(NEW_HELP);

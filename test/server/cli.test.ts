@@ -220,6 +220,18 @@ describe('tsgi serve', { timeout: 60_000 }, () => {
     expect((await httpRequest(cli.url)).text).toBe('cjs\n');
   });
 
+  it('takes no inherited property of a CommonJS .ts module for an export (#constructor, #toString)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsgi-cjs-'));
+    writeFileSync(join(dir, 'app.ts'), 'export const api = 1;\n');
+    for (const name of ['constructor', 'toString']) {
+      const { code, stderr } = await runCli(['serve', `${join(dir, 'app.ts')}#${name}`, '--port', '0']);
+      expect(code).toBe(1);
+      expect(stderr.split('\n')[0]).toBe(
+        `tsgi: cannot load the app: ${join(dir, 'app.ts')} has no export "${name}"; it exports api`,
+      );
+    }
+  }, 30_000);
+
   it('serves a .mjs file', async () => {
     const cli = await serveCli([app('plain.mjs')]);
     expect((await httpRequest(`${cli.url}/x`)).text).toBe('js /x\n');

@@ -2,11 +2,14 @@
 // its own so that it runs beside workers.test.ts).
 // Every client request opens a new connection (httpRequest uses no agent), as a load balancer's
 // health checks and most benchmarks do; a failed request is counted, never retried.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { distinctPids, steadyLoad } from '../helpers/load.js';
-import { FIXTURES, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+import { BIN, FIXTURES, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
 
@@ -86,5 +89,66 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
     const result = await load.stop();
     expect(result.errors).toEqual([]);
     expect(result.pids.size).toBeGreaterThan(2);
+  });
+
+  it('SIGTERM while a worker still loads the app stops it at once, not after the shutdown deadline', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tsgi-slow-'));
+    const pids = join(folder, 'pids');
+    writeFileSync(pids, '');
+    try {
+      // --graceful-timeout 1: the master's deadline for a stopping worker is 6 s
+      const cli = start(
+        [
+          BIN,
+          'serve',
+          `${FIXTURES}slow-start.mjs`,
+          '--workers',
+          '1',
+          '--port',
+          '0',
+          '--graceful-timeout',
+          '1',
+        ],
+        { SLOW_START_PIDS: pids, SLOW_START_MS: '800' },
+      );
+      while (readFileSync(pids, 'utf8') === '') await new Promise((resolve) => setTimeout(resolve, 20));
+      const signalled = Date.now();
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+      // a worker that does not listen yet serves nobody: it need not be waited for
+      expect(Date.now() - signalled).toBeLessThan(4000);
+      expect(cli.stdout).not.toMatch(/Serving on/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGHUP during a rolling restart is not lost: a second pass loads what changed meanwhile', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tsgi-hup-'));
+    const [pids, version] = [join(folder, 'pids'), join(folder, 'version')];
+    writeFileSync(pids, '');
+    writeFileSync(version, 'v1');
+    const loaded = () => readFileSync(pids, 'utf8').trim().split('\n').filter(Boolean).length;
+    const waitLoaded = async (count: number) => {
+      while (loaded() < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    try {
+      const cli = await serveCli([`${FIXTURES}slow-start.mjs`, '--workers', '2'], {
+        SLOW_START_PIDS: pids,
+        SLOW_START_VERSION: version,
+        SLOW_START_MS: '300',
+      });
+      writeFileSync(version, 'v2');
+      cli.child.kill('SIGHUP');
+      await waitLoaded(3); // the first replacement loaded v2
+      writeFileSync(version, 'v3'); // a change (--reload) or a deploy during the restart
+      cli.child.kill('SIGHUP');
+      await cli.waitFor(/rolling restart done[\s\S]*rolling restart done/);
+      const versions = new Set<string>();
+      for (let i = 0; i < 20; i++) versions.add((await httpRequest(cli.url)).text.split(' ')[0] as string);
+      expect([...versions]).toEqual(['v3']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

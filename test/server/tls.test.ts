@@ -1,14 +1,15 @@
 // HTTPS: serve({ tls }), a listener inside node:https, and tsgi serve --tls-key/--tls-cert, with a
 // certificate the test makes with openssl.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { type App, type Environ, serve, toNodeListener } from '@tsgi/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
+import { FIXTURES, runCli, serveCli, stopProcesses } from '../helpers/tsgi-process.js';
 
 let dir: string;
 let key: Buffer;
@@ -134,5 +135,73 @@ describe('HTTPS', { timeout: 60_000 }, () => {
       scheme: 'https',
       multiprocess: true,
     });
+  });
+
+  it.each([
+    ['a key that is not PEM', 'garbage.pem', 'cert.pem'],
+    ['a certificate that is not PEM', 'key.pem', 'garbage.pem'],
+    ['the certificate given as the key', 'cert.pem', 'cert.pem'],
+  ])('tsgi serve --workers with %s: one line naming the flags, exit 2, no worker forked', async (_, k, c) => {
+    writeFileSync(join(dir, 'garbage.pem'), 'not a PEM file\n');
+    const { code, stderr } = await runCli([
+      'serve',
+      `${FIXTURES}plain.mjs`,
+      '--workers',
+      '2',
+      '--port',
+      '0',
+      '--tls-key',
+      join(dir, k),
+      '--tls-cert',
+      join(dir, c),
+    ]);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toMatch(/^tsgi: --tls-key and --tls-cert: \S/);
+    expect(stderr).not.toMatch(/worker/);
+  });
+
+  it('closes lingeringly over TLS too: a client still sending its upload reads its 413', async () => {
+    const refuse: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return ['never'];
+    };
+    const server = await serve(refuse, {
+      port: 0,
+      tls: { key, cert },
+      maxBodySize: 1024,
+      errors: { write() {} },
+    });
+    closers.push(() => server.close());
+    for (let run = 0; run < 5; run++) {
+      const outcome = await new Promise<{ text: string; reset: boolean }>((resolve) => {
+        const socket = tlsConnect({ port: server.port, host: '127.0.0.1', ca: cert });
+        let text = '';
+        let reset = false;
+        socket.on('data', (data: Buffer) => {
+          text += data.toString('latin1');
+        });
+        socket.on('error', () => {
+          reset = true;
+        });
+        socket.on('close', () => resolve({ text, reset }));
+        socket.once('secureConnect', async () => {
+          // like curl: the whole body first, the answer read after
+          socket.pause();
+          socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`);
+          for (let i = 0; i < 16 && !socket.destroyed; i++) {
+            if (!socket.write(Buffer.alloc(256 * 1024, 'x'))) {
+              await Promise.race([
+                new Promise((r) => socket.once('drain', r)),
+                new Promise((r) => setTimeout(r, 1000)),
+              ]);
+            }
+          }
+          socket.resume();
+          socket.end();
+        });
+      });
+      expect(outcome.text, `run ${run}`).toMatch(/^HTTP\/1\.1 413 /);
+      expect(outcome.reset, `run ${run}`).toBe(false);
+    }
   });
 });

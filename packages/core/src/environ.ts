@@ -107,6 +107,7 @@ export function splitTarget(target: string): { path: string; query: string } {
     // absolute-form (`GET http://host/path`), as proxies receive it
     const absolute = splitAbsoluteForm(raw);
     if (absolute === null) throw new BadRequest(`Request-target must start with '/': ${raw.slice(0, 64)}`);
+    if (absolute.authority === '') throw new BadRequest('An absolute-form request-target needs a host');
     raw = absolute.rest || '/';
   }
   return { path: decodePath(raw), query };
@@ -127,7 +128,8 @@ function decodePath(raw: string): string {
 /**
  * Builds a spec-correct environ (SPEC.md) from what a server read off the wire.
  * Repeated headers are joined with `, ` (`Cookie` with `; `); headers whose name holds `_`
- * are dropped. Throws {@link BadRequest} for an undecodable path.
+ * are dropped; an absolute-form target's host replaces `Host`. Throws {@link BadRequest} for an
+ * undecodable path, a second `Host`, or conflicting `Content-Length`/`Content-Type`.
  * @example
  * const environ = createEnviron({ method: 'GET', target: '/hi?x=1', rawHeaders: ['Host', 'example.com'],
  *   input: emptyInput, serverName: 'example.com', serverPort: '80' });
@@ -156,6 +158,11 @@ export function createEnviron(init: EnvironInit): Environ {
     'tsgi.early_hints': init.earlyHints ?? noEarlyHints,
   };
   addHeaders(environ, init.rawHeaders);
+  // RFC 9112 §3.2.2: an absolute-form target's authority replaces Host, so URLs are built from it
+  if (init.target.charCodeAt(0) !== 47 /* / */ && init.target !== '*') {
+    const absolute = splitAbsoluteForm(init.target);
+    if (absolute !== null) environ.HTTP_HOST = absolute.authority;
+  }
   return environ;
 }
 
@@ -167,6 +174,8 @@ export function addHeaders(environ: Environ, rawHeaders: readonly string[]): voi
     const value = rawHeaders[i + 1] as string;
     const previous = environ[key] as string | undefined;
     if (previous === undefined) environ[key] = value;
+    // RFC 9112 §3.2: one request names one host; a proxy and the app could each read another
+    else if (key === 'HTTP_HOST') throw new BadRequest('More than one Host header');
     else if (key === 'CONTENT_LENGTH' || key === 'CONTENT_TYPE') {
       // one body has one length and one type: two different ones are a smuggling attempt
       if (previous !== value)

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { ACCESS_LOG_FORMATS, type AccessLogFormat } from '../../log/access-log.js';
 
@@ -130,11 +131,19 @@ export function parseServe(argv: string[], env: NodeJS.ProcessEnv): ServeCommand
     maxRequestsJitter: count('max-requests-jitter', values['max-requests-jitter'], 0),
     timeout: seconds('timeout', values.timeout) ?? 0,
     gracefulTimeout: seconds('graceful-timeout', values['graceful-timeout']) ?? 10_000,
-    tls:
-      key !== undefined && cert !== undefined
-        ? { key: pem('tls-key', key), cert: pem('tls-cert', cert) }
-        : undefined,
+    tls: key !== undefined && cert !== undefined ? keyPair(key, cert) : undefined,
   };
+}
+
+/** Reads and checks the pair here, in the master: every worker would fail on it, one by one. */
+function keyPair(keyFile: string, certFile: string): { key: Buffer; cert: Buffer } {
+  const pair = { key: pem('tls-key', keyFile), cert: pem('tls-cert', certFile) };
+  try {
+    createSecureContext(pair);
+  } catch (error) {
+    throw new UsageError(`--tls-key and --tls-cert: ${(error as Error).message.split('\n', 1)[0]}`);
+  }
+  return pair;
 }
 
 function parse(argv: string[]) {

@@ -9,6 +9,13 @@ export const DRAIN_LIMIT = 64 * 1024;
 
 /** Milliseconds a closing connection keeps reading (and discarding) what the client still sends. */
 export const LINGER_TIME = 2000;
+/**
+ * The most bytes a closing connection reads in that time: enough for a client that sends a large
+ * upload whole before it reads (it must still see its 413), not the gigabytes a fast link carries.
+ */
+export const LINGER_BYTES = 64 * 1024 * 1024;
+/** Milliseconds between the checks of LINGER_BYTES. */
+const LINGER_CHECK = 10;
 
 // Sockets in their lingering close.
 const closing = new WeakSet<Socket>();
@@ -49,7 +56,7 @@ export function closeLingeringly(socket: Socket): void {
 
 /**
  * Half-closes (the response is all there is), reads and discards what still comes for at most
- * LINGER_TIME, then closes. The client, seeing the end, closes too, usually much sooner.
+ * LINGER_TIME and LINGER_BYTES, then closes. The client, seeing the end, closes too, usually much sooner.
  */
 export function linger(socket: Socket): void {
   if (socket.destroyed || closing.has(socket)) return;
@@ -57,10 +64,34 @@ export function linger(socket: Socket): void {
   socket.end();
   const timer = setTimeout(() => socket.destroy(), LINGER_TIME);
   timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  watchBytes(socket);
+  socket.once('close', () => {
+    clearTimeout(timer);
+    unwatchBytes(socket);
+  });
   // node:http's parser goes on reading (and dropping) the body; with nobody parsing, read here
   if (socket.listenerCount('data') === 0) socket.on('data', () => {});
   socket.resume();
+}
+
+// Lingering sockets and the bytesRead at which each is cut. node:http's parser takes a plain
+// socket's bytes in C++ (no 'data' event to count them by), so one timer checks them all.
+const lingering = new Map<Socket, number>();
+let checker: NodeJS.Timeout | undefined;
+
+function watchBytes(socket: Socket): void {
+  lingering.set(socket, socket.bytesRead + LINGER_BYTES);
+  checker ??= setInterval(() => {
+    for (const [each, limit] of lingering) if (each.bytesRead > limit) each.destroy();
+  }, LINGER_CHECK).unref();
+}
+
+function unwatchBytes(socket: Socket): void {
+  lingering.delete(socket);
+  if (lingering.size === 0 && checker !== undefined) {
+    clearInterval(checker);
+    checker = undefined;
+  }
 }
 
 /**

@@ -65,7 +65,8 @@ export async function loadApp(reference: string, cwd: string): Promise<App> {
     throw new LoadError(message.split('\n', 1)[0] as string, { cause: error });
   }
   const module = namespace(imported);
-  if (!(exportName in module)) {
+  // own exports only: a CommonJS module's exports object inherits constructor, toString…
+  if (!Object.hasOwn(module, exportName)) {
     const names = Object.keys(module).sort();
     const has = names.length > 0 ? `it exports ${names.join(', ')}` : 'it exports nothing';
     throw new LoadError(

@@ -1,7 +1,7 @@
 // `tsgi new <folder>`: writes a starter project from packages/core/templates/starter (shipped in
 // the package, so it works from an installed @tsgi/core as `npx -p @tsgi/core tsgi new my-site`).
 // Its package.json is written here, not templated, to pin the versions this @tsgi/core came with.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +40,9 @@ export function newProject(folder: string, options: NewProjectOptions = {}): New
       `"${name}" is not a valid npm package name (lower case letters, digits, - . _ ~, at most 214 characters): ` +
         'pick another folder name',
     );
+  }
+  if (existsSync(target) && !statSync(target).isDirectory()) {
+    throw new TypeError(`${folder} exists and is not a folder: tsgi new writes only into a new folder`);
   }
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new TypeError(`${folder} already exists and is not empty: tsgi new writes only into a new folder`);
@@ -108,7 +111,7 @@ route, sessions, a test with request(), a README. Then: cd <folder> && npm insta
 export function newCommand(argv: readonly string[]): string {
   if (argv.includes('-h') || argv.includes('--help')) return NEW_HELP;
   const [folder, ...extra] = argv;
-  if (folder === undefined || folder.startsWith('-') || extra.length > 0) {
+  if (folder === undefined || folder === '' || folder.startsWith('-') || extra.length > 0) {
     throw new TypeError('tsgi new takes one argument, the folder to create: tsgi new my-site');
   }
   const project = newProject(folder);

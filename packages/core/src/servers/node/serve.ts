@@ -131,7 +131,8 @@ async function serveOne(app: App, options: ServeOptions): Promise<ServerHandle> 
     : createServer(settings, listener);
   server.on('checkContinue', (req, res) => handle(req, res, true));
   server.maxRequestsPerSocket = options.maxRequestsPerConnection ?? 1000;
-  server.on('connection', closeLingeringly);
+  // node:http ends the TLS socket, not the TCP one 'connection' gives on node:https
+  server.on(options.tls ? 'secureConnection' : 'connection', closeLingeringly);
   server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {

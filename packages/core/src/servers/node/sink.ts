@@ -5,6 +5,9 @@ import { decideKeepAlive, drainOrClose, noteLastResponse } from './closing.js';
 
 /** The response side of node:http, as a {@link ResponseSink}. */
 export class NodeSink implements ResponseSink {
+  /** The headers sent, for abort() to tell a response its close ends (no length, not chunked). */
+  private sent: HeaderList | undefined;
+
   constructor(
     private readonly res: ServerResponse,
     readonly bodyless: boolean,
@@ -22,6 +25,7 @@ export class NodeSink implements ResponseSink {
       flat[2 * i + 1] = header[1];
     }
     this.res.writeHead(status, reason, flat);
+    this.sent = headers;
     noteLastResponse(this.res);
   }
 
@@ -58,7 +62,18 @@ export class NodeSink implements ResponseSink {
     const socket = this.res.socket;
     while (this.res.writableCorked) this.res.uncork();
     while (socket?.writableCorked) socket.uncork();
+    // an HTTP/1.0 body without Content-Length ends with the connection: a plain close would make
+    // a cut one look whole, a reset does not
+    if (socket !== null && this.res.headersSent && !this.res.chunkedEncoding && !this.hasLength()) {
+      socket.resetAndDestroy();
+    }
     this.res.destroy();
+  }
+
+  private hasLength(): boolean {
+    return (
+      this.sent?.some(([name]) => name.length === 14 && name.toLowerCase() === 'content-length') === true
+    );
   }
 
   onGone(listener: () => void): void {

@@ -38,6 +38,7 @@ class Supervisor {
   private failures = 0;
   private closing: Promise<void> | undefined;
   private rolling: Promise<void> | undefined;
+  private rollingAgain: Promise<void> | undefined;
   private readonly recycleQueue: Slot[] = [];
   private recycling = false;
   private respawnTimer: NodeJS.Timeout | undefined;
@@ -227,8 +228,11 @@ class Supervisor {
 
   private stop(slot: Slot): Promise<void> {
     if (slot.state !== 'stopping') {
+      // a worker still loading the app listens for 'stop' only once it serves: it would ignore
+      // it, start serving, and be killed at the deadline. Not serving yet, it can just go.
+      const starting = slot.state === 'starting';
       slot.state = 'stopping';
-      if (slot.worker.isConnected()) slot.worker.send({ tsgi: 'stop' });
+      if (slot.worker.isConnected() && !starting) slot.worker.send({ tsgi: 'stop' });
       else slot.worker.process.kill('SIGTERM');
       const timer = setTimeout(
         () => slot.worker.process.kill('SIGKILL'),
@@ -250,7 +254,16 @@ class Supervisor {
   }
 
   private reload(): Promise<void> {
-    this.rolling ??= (async () => {
+    if (this.rolling !== undefined) {
+      // workers forked earlier in this pass loaded the code as it was then: one more pass, after
+      // it, for every SIGHUP (or change) that comes meanwhile
+      this.rollingAgain ??= this.rolling.then(() => {
+        this.rollingAgain = undefined;
+        return this.reload();
+      });
+      return this.rollingAgain;
+    }
+    this.rolling = (async () => {
       this.log(`tsgi: rolling restart of ${this.active().length} workers`);
       for (const old of this.active()) {
         if (!(await this.replace(old))) {
