@@ -1,7 +1,7 @@
 // The two halves of a session's request: load it before the app runs, commit it after.
 import type { Environ } from '@tsgi/core';
 import { type CookieAttributes, serializeCookie } from '../cookie-header.js';
-import { type SigningKeys, sign, verify } from '../cookie-signing.js';
+import { type SigningKeys, sign, type Verified } from '../cookie-signing.js';
 import { getCookies } from '../cookies.js';
 import type { SessionOptions } from './session.js';
 import { Session } from './session-state.js';
@@ -17,6 +17,8 @@ export interface Context {
   rolling: boolean;
   timeout: number;
   cookie: NonNullable<SessionOptions['cookie']>;
+  /** `verify` for the id cookie under `keys`, remembering ids that verified (verified-cache.ts). */
+  verifyId: (signed: string | undefined) => Verified;
 }
 
 export interface Loaded {
@@ -51,7 +53,7 @@ export async function load(context: Context, environ: Environ, at: number): Prom
       hadCookie,
     };
   }
-  const verified = verify(name, raw, keys);
+  const verified = context.verifyId(raw);
   if (verified.status !== 'valid') {
     return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
   }

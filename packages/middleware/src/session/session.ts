@@ -10,6 +10,7 @@ import {
 } from '@tsgi/core';
 import { serializeCookie } from '../cookie-header.js';
 import { signingKeys } from '../cookie-signing.js';
+import { verifiedCache } from '../verified-cache.js';
 import { memoryStore } from './memory-store.js';
 import { attributesOf, type Context, commit, type Loaded, load } from './persist.js';
 import { Session } from './session-state.js';
@@ -111,6 +112,7 @@ export function session(options: SessionOptions): Middleware {
     rolling,
     timeout,
     cookie,
+    verifyId: verifiedCache(name, keys),
   };
 
   return (app: App): App =>
