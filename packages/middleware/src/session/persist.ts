@@ -69,6 +69,21 @@ export async function load(context: Context, environ: Environ, at: number): Prom
   };
 }
 
+/**
+ * True when {@link commit} has nothing to do: nothing changed, ended or went stale, and no idle
+ * deadline to refresh — the everyday read-only request, answered without a promise or a closure.
+ */
+export function quiet(context: Context, loaded: Loaded): boolean {
+  const { state } = loaded;
+  return (
+    !state.changed &&
+    !state.destroyed &&
+    state.ended.length === 0 &&
+    !loaded.stale &&
+    !(context.rolling && context.idleMs !== undefined)
+  );
+}
+
 /** Writes what changed (ends, writes or touches, each once) and returns the Set-Cookie to send, if any. */
 export async function commit(
   context: Context,
