@@ -2,7 +2,7 @@
 // bars faster than tables. `npm run chart -w @tsgi/bench -- results/<name>.json` writes
 // results/<name>.svg beside it. The JSON: { "title": "…", "groups": [{ "title": "…", "note": "…",
 // "rows": [{ "label": "tsgi stack", "ratio": 0.41, "tsgi": true }] }] }; a bar's length is its
-// ratio (1.0 = the group's baseline, drawn as a dashed line).
+// ratio (1.0 = the group's baseline, drawn as a dashed line); an optional "cap" cuts longer bars.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** One bar. */
@@ -34,8 +34,10 @@ const escapeXml = (text: string) =>
  * The SVG text of a chart: one block per group, bars scaled to the largest ratio of all.
  * @example ratioChart('Stack', [{ title: 'hello', rows: [{ label: 'tsgi', ratio: 0.9, tsgi: true }] }])
  */
-export function ratioChart(title: string, groups: ChartGroup[]): string {
-  const max = Math.max(1, ...groups.flatMap((group) => group.rows.map((row) => row.ratio)));
+export function ratioChart(title: string, groups: ChartGroup[], cap = Number.POSITIVE_INFINITY): string {
+  // bars longer than `cap` are cut at it (their figure still printed), so one outlier (nginx) does
+  // not flatten every other bar
+  const max = Math.min(cap, Math.max(1, ...groups.flatMap((group) => group.rows.map((row) => row.ratio))));
   const scale = (WIDTH - LABEL - 70) / max;
   const parts: string[] = [];
   let y = 34;
@@ -46,11 +48,11 @@ export function ratioChart(title: string, groups: ChartGroup[]): string {
     parts.push(`<text x="10" y="${y - 10}" class="group">${escapeXml(group.title)}${note}</text>`);
     const top = y;
     for (const row of group.rows) {
-      const width = Math.max(1, row.ratio * scale);
+      const width = Math.max(1, Math.min(row.ratio, max) * scale);
       parts.push(
         `<text x="${LABEL - 8}" y="${y + BAR - 5}" class="label">${escapeXml(row.label)}</text>`,
         `<rect x="${LABEL}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" class="${row.tsgi ? 'tsgi' : 'peer'}"/>`,
-        `<text x="${(LABEL + width + 6).toFixed(1)}" y="${y + BAR - 5}" class="value">${row.ratio.toFixed(2)}</text>`,
+        `<text x="${(LABEL + width + 6).toFixed(1)}" y="${y + BAR - 5}" class="value">${row.ratio.toFixed(2)}${row.ratio > max ? ' (cut)' : ''}</text>`,
       );
       y += BAR + GAP;
     }
@@ -82,7 +84,11 @@ export function ratioChart(title: string, groups: ChartGroup[]): string {
 if (process.argv[1]?.endsWith('chart.ts')) {
   const input = process.argv[2];
   if (input === undefined || !input.endsWith('.json')) throw new Error('usage: chart.ts results/<name>.json');
-  const data = JSON.parse(readFileSync(input, 'utf8')) as { title: string; groups: ChartGroup[] };
-  writeFileSync(input.replace(/\.json$/, '.svg'), ratioChart(data.title, data.groups));
+  const data = JSON.parse(readFileSync(input, 'utf8')) as {
+    title: string;
+    cap?: number;
+    groups: ChartGroup[];
+  };
+  writeFileSync(input.replace(/\.json$/, '.svg'), ratioChart(data.title, data.groups, data.cap));
   console.log(`wrote ${input.replace(/\.json$/, '.svg')}`);
 }
