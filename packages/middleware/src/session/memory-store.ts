@@ -96,6 +96,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   return {
     kind: 'server',
+    inProcess: true,
     get size() {
       return entries.size;
     },

@@ -57,7 +57,7 @@ export async function load(context: Context, environ: Environ, at: number): Prom
   if (verified.status !== 'valid') {
     return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
   }
-  const record = await within(store.get(verified.value), context.timeout, 'get');
+  const record = await within(store.get(verified.value), context.timeout, 'get', store.inProcess);
   if (record === undefined || !alive(record, at)) {
     return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
   }
@@ -105,7 +105,8 @@ export async function commit(
     loaded.hadCookie ? serializeCookie(name, '', attributesOf(context.cookie, secure, 0)) : undefined;
 
   if (store.kind === 'server') {
-    for (const id of state.ended) await within(store.destroy(id, context.maxAgeMs), timeout, 'destroy');
+    for (const id of state.ended)
+      await within(store.destroy(id, context.maxAgeMs), timeout, 'destroy', store.inProcess);
   }
   if (!state.changed) {
     if (state.destroyed) return drop();
@@ -122,13 +123,14 @@ export async function commit(
       store.apply(id, state.change(expiresAt, idleExpiresAt, ttlMs)),
       timeout,
       'write',
+      store.inProcess,
     );
     if (!written) return drop(); // destroyed meanwhile (logged out elsewhere): stays dead
     return id !== loaded.sentId || loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
   }
   const id = state.id as string;
   if (context.rolling && idleExpiresAt !== undefined) {
-    await within(store.touch(id, idleExpiresAt, ttlMs), timeout, 'touch');
+    await within(store.touch(id, idleExpiresAt, ttlMs), timeout, 'touch', store.inProcess);
   }
   return loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
 }
