@@ -113,7 +113,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const run = async <T>(args: string[]): Promise<T> => {
     const redis = await connect();
     const command = args[0] === 'EVAL' || args[0] === 'EVALSHA' ? 'script' : (args[0] as string);
-    const sent = redis.sendCommand<T>(args, { abortSignal: AbortSignal.timeout(timeout), timeout });
+    // node-redis's own `timeout` drops the command if still queued then (it arms its own signal:
+    // a second AbortSignal.timeout of ours would be one more live timer per command)
+    const sent = redis.sendCommand<T>(args, { timeout });
     return within(sent, timeout, command);
   };
   // EVALSHA: Redis keeps the scripts, so a request sends 40 hex digits instead of the script and
