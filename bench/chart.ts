@@ -38,7 +38,7 @@ export function ratioChart(title: string, groups: ChartGroup[], cap = Number.POS
   // bars longer than `cap` are cut at it (their figure still printed), so one outlier (nginx) does
   // not flatten every other bar
   const max = Math.min(cap, Math.max(1, ...groups.flatMap((group) => group.rows.map((row) => row.ratio))));
-  const scale = (WIDTH - LABEL - 70) / max;
+  const scale = (WIDTH - LABEL - 110) / max; // room for the figure after the longest bar
   const parts: string[] = [];
   let y = 34;
   parts.push(`<text x="10" y="22" class="title">${escapeXml(title)}</text>`);
@@ -52,7 +52,7 @@ export function ratioChart(title: string, groups: ChartGroup[], cap = Number.POS
       parts.push(
         `<text x="${LABEL - 8}" y="${y + BAR - 5}" class="label">${escapeXml(row.label)}</text>`,
         `<rect x="${LABEL}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" class="${row.tsgi ? 'tsgi' : 'peer'}"/>`,
-        `<text x="${(LABEL + width + 6).toFixed(1)}" y="${y + BAR - 5}" class="value">${row.ratio.toFixed(2)}${row.ratio > max ? ' (cut)' : ''}</text>`,
+        `<text x="${(LABEL + width + 6).toFixed(1)}" y="${y + BAR - 5}" class="value">${row.ratio.toFixed(row.ratio < 1 ? 3 : 2)}${row.ratio > max ? ' (cut)' : ''}</text>`,
       );
       y += BAR + GAP;
     }
