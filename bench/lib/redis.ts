@@ -35,10 +35,19 @@ async function launch(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-bench-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const child: ChildProcess = spawn('redis-server', [...args, '--dir', dir], { stdio: 'ignore' });
-  process.on('exit', () => {
+  // unref'd: the runner exits when its work is done, and takes the server with it
+  child.unref();
+  const stop = () => {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  process.on('exit', stop);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stop();
+      process.exit(130);
+    });
+  }
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port))) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
