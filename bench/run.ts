@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { buildPackages, compileBench } from './lib/build.js';
 import { type Case, type Group, selectGroups } from './lib/cases.js';
 import { type BenchConfig, readConfig } from './lib/config.js';
-import { check, type LoadOptions, load } from './lib/load.js';
+import { check, type LoadOptions, type LoadRequest, load, withSession } from './lib/load.js';
 import { hasCommand, localDate, machineInfo, pinned, toolVersion } from './lib/machine.js';
 import { type Failure, type GroupResult, groupTable, type Measurement, targetTable } from './lib/report.js';
 import { cpuTimeMs, peakRssMiB, type RunningServer, startServer, stopServer } from './lib/servers.js';
@@ -37,24 +37,29 @@ function fail(reason: Failure['reason'], error: unknown): Failure {
   return { reason, detail: error instanceof Error ? error.message : String(error) };
 }
 
-/** Checks a case's answer, then warms it up; a Failure says why it cannot be measured. */
+/**
+ * Gets the case's session cookie if it needs one, checks its answer, then warms it up: the
+ * request to load, or a Failure that says why it cannot be measured.
+ */
 async function prepare(
   server: RunningServer,
   entry: Case,
   config: BenchConfig,
   options: LoadOptions,
-): Promise<Failure | undefined> {
+): Promise<LoadRequest | Failure> {
+  let request: LoadRequest;
   try {
-    await check(server.port, entry.request, entry.expected);
+    request = await withSession(server.port, entry.request);
+    await check(server.port, request, entry.expected);
   } catch (error) {
     return fail('wrong answer', error);
   }
   try {
-    await load(server.port, entry.request, { ...options, seconds: config.warmup });
+    await load(server.port, request, { ...options, seconds: config.warmup });
   } catch (error) {
     return fail('load failed', error);
   }
-  return undefined;
+  return request;
 }
 
 /** Starts a group's servers, measures the group, and stops the servers even when something throws. */
@@ -75,13 +80,16 @@ async function measure(
 ): Promise<GroupResult> {
   const failures: Array<Failure | undefined> = [];
   const running: Array<RunningServer | undefined> = [];
+  const requests: LoadRequest[] = [];
   for (const entry of group.cases) {
     const server = servers.get(entry.server.name)!;
-    const failure =
+    const prepared =
       server instanceof Error ? fail('did not start', server) : await prepare(server, entry, config, options);
+    const failure = 'reason' in prepared ? prepared : undefined;
     if (failure) log(`  ${entry.label ?? entry.server.label}: ${failure.reason}: ${failure.detail}`);
     failures.push(failure);
     running.push(failure || server instanceof Error ? undefined : server);
+    requests.push('reason' in prepared ? entry.request : prepared);
   }
 
   const rounds: Array<Array<Measurement | undefined>> = group.cases.map(() => []);
@@ -93,7 +101,7 @@ async function measure(
       const entry: Case = group.cases[index]!;
       try {
         const before = cpuTimeMs(server);
-        const result = await load(server.port, entry.request, options);
+        const result = await load(server.port, requests[index]!, options);
         const after = cpuTimeMs(server);
         const cpuUs =
           before === undefined || after === undefined

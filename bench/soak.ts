@@ -1,13 +1,35 @@
-// Soak: serve() under a minute of mixed load, aborting clients included. Passes when no request
-// failed, RSS after warm-up stays flat (within 10%) to the end, and every body the app returned
-// was closed. Not a unit test: `npm run soak -w @tsgi/bench` (SOAK_SECONDS to shorten it; under
-// about 30 s the warm-up is too short for the RSS check to mean much, SOAK_CONCURRENCY for clients).
+// Soak: serve() and the everyday stack (requestId, accessLog, errors, proxyHeaders, session,
+// compress, the router, static files) under a minute of mixed load, aborting clients included:
+// hello, a routed JSON page, a session write, a compressed 64 KiB page, a static file, streams,
+// uploads, HEAD, and a stream whose client leaves. Passes when no request failed, RSS after
+// warm-up stays flat (within 10%) to the end, and every body the app returned was closed
+// (close() calls == responses started). Not a unit test: `npm run soak -w @tsgi/bench`
+// (SOAK_SECONDS to shorten it; under about 30 s the warm-up is too short for the RSS check to
+// mean much, SOAK_CONCURRENCY for clients).
 //
 // The server runs in a child process, so that its RSS is its own, and answers `stats` over IPC.
 import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { type App, type Body, type Chunk, serve } from '@tsgi/core';
+import {
+  accessLog,
+  compose,
+  compress,
+  errors,
+  getSession,
+  memoryStore,
+  proxyHeaders,
+  requestId,
+  serveStatic,
+  session,
+  urlMap,
+} from '@tsgi/middleware';
+import { routeParams, router } from '@tsgi/router';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 16);
@@ -24,7 +46,12 @@ interface Stats {
 
 // ---------------------------------------------------------------- the server (child process)
 
-function serverApp(stats: Stats): App {
+/** The 64 KiB page sent compressed, and the static file: text that compresses, same every time. */
+const PAGE = Array.from({ length: 2048 }, (_, i) => `line ${String(i).padStart(26, '0')}\n`).join('');
+const STATIC_FILE = 'x'.repeat(16 * 1024);
+const KEY = 'soak-only-session-secret-0123456789abcdef';
+
+function serverApp(stats: Stats, routes: App): App {
   const tracked = (chunks: Iterable<Chunk> | AsyncIterable<Chunk>): Body => {
     stats.started++;
     return Object.assign(chunks, { close: () => void stats.closed++ });
@@ -65,15 +92,63 @@ function serverApp(stats: Stats): App {
         startResponse('200 OK', text);
         return tracked(['ignored']);
       default:
-        startResponse('404 Not Found', text);
-        return tracked(['not found']);
+        return routes(environ, startResponse);
     }
   };
 }
 
+/** The routed part: a JSON page, the session's login and write, the 64 KiB page. */
+function routed(stats: Stats): App {
+  const tracked = (chunks: Iterable<Chunk>): Body => {
+    stats.started++;
+    return Object.assign(chunks, { close: () => void stats.closed++ });
+  };
+  const r = router();
+  r.get('/user/:id', (environ, startResponse) => {
+    startResponse('200 OK', [['Content-Type', 'application/json']]);
+    return tracked([JSON.stringify({ id: routeParams(environ).id })]);
+  });
+  r.get('/login', (environ, startResponse) => {
+    getSession(environ).set('user', '42');
+    startResponse('200 OK', [['Content-Type', 'text/plain']]);
+    return tracked(['saved']);
+  });
+  let writes = 0;
+  r.get('/write', (environ, startResponse) => {
+    const state = getSession(environ);
+    if (state.get('user') !== '42') throw new Error('soak: the session was lost');
+    state.set('n', ++writes);
+    startResponse('200 OK', [['Content-Type', 'text/plain']]);
+    return tracked(['saved']);
+  });
+  r.get('/page', (_environ, startResponse) => {
+    startResponse('200 OK', [['Content-Type', 'text/plain']]);
+    return tracked([PAGE]);
+  });
+  return r;
+}
+
+/** serverApp behind the everyday stack, with static files under /static. */
+function stackApp(stats: Stats, dir: string): App {
+  const site = serverApp(stats, routed(stats));
+  const app = urlMap({ '/static': serveStatic(dir), '/': site });
+  const nowhere = { write: () => true };
+  return compose(
+    requestId(),
+    accessLog({ stream: nowhere }),
+    errors(),
+    proxyHeaders({ trustedHops: 1 }),
+    session({ keys: [KEY], store: memoryStore() }),
+    compress(),
+  )(app);
+}
+
 async function runServer(): Promise<void> {
   const stats: Stats = { rss: 0, started: 0, closed: 0 };
-  const server = await serve(serverApp(stats), {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgi-soak-'));
+  writeFileSync(join(dir, 'file.txt'), STATIC_FILE);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const server = await serve(stackApp(stats, dir), {
     port: 0,
     errors: { write: (m) => process.stderr.write(m) },
   });
@@ -97,27 +172,51 @@ interface Counts {
   firstErrors: string[];
 }
 
-function once(agent: Agent, port: number, kind: number, counts: Counts): Promise<void> {
+/** One kind of request of the mix: what to send, and the body a correct answer has (undefined: the client leaves). */
+interface Kind {
+  method: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  expected: string | undefined;
+  /** The answer must be gzip (compress()) and unzip to `expected`. */
+  gzip?: boolean;
+}
+
+function kinds(cookie: string): Kind[] {
+  const upload = 'u'.repeat(8 * 1024);
+  return [
+    { method: 'GET', path: '/hello', expected: 'hello world' },
+    {
+      method: 'GET',
+      path: '/stream',
+      expected: Array.from({ length: 20 }, (_, i) => `line ${i}\n`).join(''),
+    },
+    { method: 'POST', path: '/echo', body: upload, expected: upload },
+    { method: 'POST', path: '/ignore', body: upload, expected: 'ignored' },
+    { method: 'HEAD', path: '/hello', expected: '' },
+    { method: 'GET', path: '/endless', expected: undefined },
+    { method: 'GET', path: '/user/42', expected: '{"id":"42"}' },
+    { method: 'GET', path: '/write', headers: { cookie }, expected: 'saved' },
+    { method: 'GET', path: '/page', headers: { 'accept-encoding': 'gzip' }, expected: PAGE, gzip: true },
+    { method: 'GET', path: '/static/file.txt', expected: STATIC_FILE },
+  ];
+}
+
+function once(agent: Agent, port: number, kind: Kind, counts: Counts): Promise<void> {
+  const { method, path, body, expected } = kind;
   const fail = (what: string) => {
     counts.errors++;
     if (counts.firstErrors.length < 5) counts.firstErrors.push(what);
   };
   return new Promise((resolve) => {
-    const upload = 'u'.repeat(8 * 1024);
-    const [method, path, body, expected] = [
-      ['GET', '/hello', undefined, 'hello world'],
-      ['GET', '/stream', undefined, Array.from({ length: 20 }, (_, i) => `line ${i}\n`).join('')],
-      ['POST', '/echo', upload, upload],
-      ['POST', '/ignore', upload, 'ignored'],
-      ['HEAD', '/hello', undefined, ''],
-      ['GET', '/endless', undefined, undefined],
-    ][kind] as [string, string, string | undefined, string | undefined];
-    const req = request({ host: '127.0.0.1', port, method, path, agent }, (res) => {
-      let received = '';
-      res.setEncoding('latin1');
-      res.on('data', (chunk: string) => {
-        received += chunk;
-        if (expected === undefined && received.length >= 8192) {
+    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: kind.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (expected === undefined && size >= 8192) {
           counts.aborted++;
           req.destroy(); // a client that leaves mid-stream
           resolve();
@@ -125,7 +224,13 @@ function once(agent: Agent, port: number, kind: number, counts: Counts): Promise
       });
       res.on('end', () => {
         counts.requests++;
-        if (res.statusCode !== 200 || received !== expected) fail(`${method} ${path}: ${res.statusCode}`);
+        let received = Buffer.concat(chunks);
+        if (kind.gzip) {
+          if (res.headers['content-encoding'] !== 'gzip') fail(`${method} ${path}: not compressed`);
+          else received = gunzipSync(received);
+        }
+        if (res.statusCode !== 200 || received.toString('latin1') !== expected)
+          fail(`${method} ${path}: ${res.statusCode}`);
         resolve();
       });
       res.on('error', () => {
@@ -141,14 +246,26 @@ function once(agent: Agent, port: number, kind: number, counts: Counts): Promise
   });
 }
 
+/** The session cookie a login sets: the session-write requests carry it. */
+async function login(port: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/login`);
+  await response.arrayBuffer();
+  const cookie = response.headers.getSetCookie()[0]?.split(';')[0];
+  if (response.status !== 200 || cookie === undefined) throw new Error('soak: GET /login set no cookie');
+  return cookie;
+}
+
+// The mix, 16 requests: mostly cheap ones, one in sixteen a client that leaves mid-stream.
+const MIX = [0, 6, 7, 0, 8, 1, 9, 2, 0, 6, 3, 7, 4, 9, 5, 8];
+
 async function load(port: number, until: number, counts: Counts): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const mix = kinds(await login(port));
   let turn = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
       while (Date.now() < until) {
-        // mostly cheap requests, one in twelve an aborting client
-        const kind = [0, 0, 1, 2, 0, 3, 0, 4, 1, 0, 2, 5][(turn++ + worker) % 12] as number;
+        const kind = mix[MIX[(turn++ + worker) % MIX.length] as number] as Kind;
         await once(agent, port, kind, counts);
       }
     }),
@@ -196,7 +313,9 @@ async function main(): Promise<void> {
 
   const base = (samples[0] as [string, Stats])[1].rss;
   const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  console.log(`soak: ${SECONDS} s, ${CONCURRENCY} clients, serve() on node ${process.version}`);
+  console.log(
+    `soak: ${SECONDS} s, ${CONCURRENCY} clients, serve() + the everyday stack on node ${process.version}`,
+  );
   console.log(`requests completed  ${counts.requests}  (${Math.round(counts.requests / SECONDS)}/s)`);
   console.log(`clients aborted     ${counts.aborted}`);
   console.log(`errors              ${counts.errors}${counts.firstErrors.map((e) => `\n  ${e}`).join('')}`);

@@ -8,6 +8,11 @@ if bytes > 0 then
   wrk.body = string.rep("x", bytes)
   wrk.headers["Content-Type"] = "application/octet-stream"
 end
+-- WRK_HEADERS: extra "Name: value" lines (a session cookie)
+for line in string.gmatch(os.getenv("WRK_HEADERS") or "", "[^\n]+") do
+  local name, value = string.match(line, "^([^:]+):%s*(.*)$")
+  if name then wrk.headers[name] = value end
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors

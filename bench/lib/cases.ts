@@ -31,6 +31,24 @@ export const SERVERS = {
   hono: { name: 'hono', label: 'Hono 4 (@hono/node-server)', file: 'hono' },
   koa: { name: 'koa', label: 'Koa 3 (@koa/router)', file: 'koa' },
   express: { name: 'express', label: 'Express 5', file: 'express' },
+  // The everyday stack (servers/*-stack.ts): request id, access log, session, compression, router.
+  tsgiStack: { name: 'tsgi-stack', label: 'tsgi stack', file: 'tsgi-stack' },
+  fastifyStack: { name: 'fastify-stack', label: 'Fastify 5 stack', file: 'fastify-stack' },
+  expressStack: { name: 'express-stack', label: 'Express 5 stack', file: 'express-stack' },
+  honoStack: { name: 'hono-stack', label: 'Hono 4 stack (@hono/session, cookie)', file: 'hono-stack' },
+  tsgiStackRedis: { name: 'tsgi-stack-redis', label: 'tsgi stack, Redis', file: 'tsgi-stack', redis: true },
+  fastifyStackRedis: {
+    name: 'fastify-stack-redis',
+    label: 'Fastify 5 stack, connect-redis',
+    file: 'fastify-stack',
+    redis: true,
+  },
+  expressStackRedis: {
+    name: 'express-stack-redis',
+    label: 'Express 5 stack, connect-redis',
+    file: 'express-stack',
+    redis: true,
+  },
 } satisfies Record<string, ServerSpec>;
 
 /** One row of a table: a request sent to a server. */
@@ -61,6 +79,9 @@ const hello: LoadRequest = { method: 'GET', path: '/' };
 const user: LoadRequest = { method: 'GET', path: '/user/42' };
 const mw: LoadRequest = { method: 'GET', path: '/mw' };
 const echo: LoadRequest = { method: 'POST', path: '/echo', bodyBytes: ECHO_BYTES };
+// The stack rows send the cookie `GET /login` set once: every request reads (or writes) that session.
+const sessionRead: LoadRequest = { method: 'GET', path: '/', sessionFrom: '/login' };
+const sessionWrite: LoadRequest = { method: 'GET', path: '/write', sessionFrom: '/login' };
 
 /** The groups, in the order they run. The first case of each is raw node:http, the baseline. */
 export const GROUPS: Group[] = [
@@ -96,6 +117,36 @@ export const GROUPS: Group[] = [
         label: 'tsgi, `for await` over tsgi.input',
       },
       ...cases(echo, 'x'.repeat(ECHO_BYTES), PEERS),
+    ],
+  },
+  {
+    name: 'stack',
+    title:
+      'GET / through the everyday stack (request id, access log, errors, session read, compress, router)',
+    cases: [
+      ...cases(hello, HELLO, [SERVERS.node, SERVERS.tsgi]),
+      ...cases(sessionRead, HELLO, [
+        SERVERS.tsgiStack,
+        SERVERS.fastifyStack,
+        SERVERS.expressStack,
+        SERVERS.honoStack,
+      ]),
+    ],
+  },
+  {
+    name: 'write',
+    title: 'GET /write: a session write per request (set, then save), memory store and Redis',
+    cases: [
+      ...cases(hello, HELLO, [SERVERS.node]),
+      ...cases(sessionWrite, 'saved', [
+        SERVERS.tsgiStack,
+        SERVERS.fastifyStack,
+        SERVERS.expressStack,
+        SERVERS.honoStack,
+        SERVERS.tsgiStackRedis,
+        SERVERS.fastifyStackRedis,
+        SERVERS.expressStackRedis,
+      ]),
     ],
   },
 ];

@@ -3,7 +3,7 @@
 import { instructions, startCounted, stopCounted } from './callgrind.js';
 import type { Case } from './cases.js';
 import { type CountFailure, type CountMeasurement, perRequest } from './count-report.js';
-import { check } from './load.js';
+import { check, withSession } from './load.js';
 import { sequentialClient } from './sequential.js';
 
 /** How many requests to send, and in how many counted batches. */
@@ -25,13 +25,16 @@ const failure = (reason: string, error: unknown): CountFailure => ({
 export async function countCase(entry: Case, plan: CountPlan): Promise<CountMeasurement | CountFailure> {
   const server = await startCounted(entry.server).catch((error: unknown) => failure('did not start', error));
   if ('reason' in server) return server;
-  const client = sequentialClient(server.port, entry.request, entry.expected);
+  let request = entry.request;
+  let client: ReturnType<typeof sequentialClient> | undefined;
   try {
     try {
-      await check(server.port, entry.request, entry.expected);
+      request = await withSession(server.port, entry.request);
+      await check(server.port, request, entry.expected);
     } catch (error) {
       return failure('wrong answer', error);
     }
+    client = sequentialClient(server.port, request, entry.expected);
     const batchSize = plan.requests / plan.batches;
     await client.send(plan.warmup);
     const totals = [await instructions(server)];
@@ -43,7 +46,7 @@ export async function countCase(entry: Case, plan: CountPlan): Promise<CountMeas
   } catch (error) {
     return failure('count failed', error);
   } finally {
-    client.close();
+    client?.close();
     await stopCounted(server);
   }
 }

@@ -10,6 +10,13 @@ export interface LoadRequest {
   path: string;
   /** Bytes of body (`x` repeated) sent with Content-Type application/octet-stream. */
   bodyBytes?: number;
+  /**
+   * A path that sets a session cookie: it is requested once per server before the checks, and the
+   * cookie it sets is then sent with every request, so the row reads (or writes) an existing session.
+   */
+  sessionFrom?: string;
+  /** Extra request headers (filled in from `sessionFrom` by {@link withSession}). */
+  headers?: Record<string, string>;
 }
 
 /** What one load measured. */
@@ -53,7 +60,13 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, seconds: n
 async function wrk(url: string, request: LoadRequest, options: LoadOptions): Promise<LoadResult> {
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '-s', WRK_SCRIPT, url];
   const [command, argv] = pinned(options.cpu, 'wrk', args);
-  const env = { WRK_METHOD: request.method, WRK_BODY_BYTES: String(request.bodyBytes ?? 0) };
+  const env = {
+    WRK_METHOD: request.method,
+    WRK_BODY_BYTES: String(request.bodyBytes ?? 0),
+    WRK_HEADERS: Object.entries(request.headers ?? {})
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+  };
   const output = await run(command, argv, env, options.seconds);
   const line = /^RESULT (.*)$/m.exec(output);
   if (!line) throw new Error(`wrk printed no RESULT line:\n${output}`);
@@ -79,6 +92,7 @@ async function autocannon(url: string, request: LoadRequest, options: LoadOption
   if (request.bodyBytes) {
     args.push('-H', 'content-type=application/octet-stream', '-b', 'x'.repeat(request.bodyBytes));
   }
+  for (const [name, value] of Object.entries(request.headers ?? {})) args.push('-H', `${name}=${value}`);
   const [command, argv] = pinned(options.cpu, process.execPath, [...args, url]);
   const output = await run(command, argv, {}, options.seconds);
   const result = JSON.parse(output.trim().split('\n').at(-1)!) as {
@@ -112,11 +126,28 @@ export async function check(port: number, request: LoadRequest, expected: string
   const body = request.bodyBytes ? 'x'.repeat(request.bodyBytes) : undefined;
   const response = await fetch(`http://127.0.0.1:${port}${request.path}`, {
     method: request.method,
-    headers: body ? { 'content-type': 'application/octet-stream' } : {},
+    headers: { ...(body ? { 'content-type': 'application/octet-stream' } : {}), ...request.headers },
     body,
   });
   const text = await response.text();
   if (response.status !== 200 || text !== expected) {
     throw new Error(`${request.method} ${request.path} answered ${response.status} '${text.slice(0, 80)}'`);
   }
+}
+
+/**
+ * The request with the session cookie of `request.sessionFrom` in its headers: that path is
+ * requested once and must answer 200 with a `Set-Cookie`; a request without `sessionFrom` is
+ * returned as it is.
+ * @example const request = await withSession(port, { method: 'GET', path: '/', sessionFrom: '/login' });
+ */
+export async function withSession(port: number, request: LoadRequest): Promise<LoadRequest> {
+  if (request.sessionFrom === undefined) return request;
+  const response = await fetch(`http://127.0.0.1:${port}${request.sessionFrom}`);
+  await response.arrayBuffer();
+  const cookies = response.headers.getSetCookie().map((line) => line.split(';')[0]!);
+  if (response.status !== 200 || cookies.length === 0) {
+    throw new Error(`GET ${request.sessionFrom} answered ${response.status} with no session cookie`);
+  }
+  return { ...request, headers: { ...request.headers, cookie: cookies.join('; ') } };
 }

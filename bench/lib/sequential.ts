@@ -20,9 +20,10 @@ export interface SequentialClient {
 export function sequentialClient(port: number, request: LoadRequest, expected: string): SequentialClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const body = request.bodyBytes ? Buffer.alloc(request.bodyBytes, 'x') : undefined;
-  const headers = body
-    ? { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }
-    : {};
+  const headers = {
+    ...(body ? { 'content-type': 'application/octet-stream', 'content-length': String(body.length) } : {}),
+    ...request.headers,
+  };
   const once = () =>
     new Promise<void>((resolve, reject) => {
       const outgoing = httpRequest(

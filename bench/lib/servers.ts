@@ -3,6 +3,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './machine.js';
+import { benchRedis } from './redis.js';
 
 /** One server process: a file in bench/servers, run with some environment. */
 export interface ServerSpec {
@@ -14,6 +15,8 @@ export interface ServerSpec {
   file: string;
   /** Extra environment for the process (`BENCH_TABLE_SIZE`, …). */
   env?: Record<string, string>;
+  /** Needs a Redis: the runner starts one (lib/redis.ts) and passes its URL as `BENCH_REDIS_URL`. */
+  redis?: boolean;
 }
 
 /** A started server. */
@@ -45,18 +48,19 @@ export interface StartOptions {
  * The server runs as plain JS compiled by `tsc -p bench/tsconfig.build.json`, with @tsgi/* resolved to
  * their built `dist`: no loader in the process, so neither its CPU nor its memory is measured.
  */
-export function startServer(
+export async function startServer(
   spec: ServerSpec,
   cpu: number | undefined,
   nodeArgs: string[] = [],
   options: StartOptions = {},
 ): Promise<RunningServer> {
+  const redis = spec.redis ? { BENCH_REDIS_URL: await benchRedis() } : {};
   const { wrapper = [], timeoutMs = START_TIMEOUT_MS } = options;
   const [first = process.execPath, ...rest] = [...wrapper, process.execPath];
   const [command, args] = pinned(cpu, first, [...rest, ...nodeArgs, `dist/servers/${spec.file}.js`]);
   const child = spawn(command, args, {
     cwd: BENCH_DIR,
-    env: { ...process.env, ...spec.env, NODE_ENV: 'production' },
+    env: { ...process.env, ...spec.env, ...redis, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -65,7 +69,7 @@ export function startServer(
   child.stderr!.on('data', (data: Buffer) => {
     stderr += data.toString();
   });
-  return new Promise((resolve, reject) => {
+  return await new Promise((resolve, reject) => {
     let stdout = '';
     const fail = (why: string) => {
       clearTimeout(timer);

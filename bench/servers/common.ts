@@ -59,3 +59,18 @@ export function announce(port: number): void {
   process.once('SIGINT', () => process.exit(0));
   process.stdout.write(`listening ${port}\n`);
 }
+
+/** The user id `GET /login` puts in the session of the stack servers (servers/*-stack.ts). */
+export const STACK_USER = '42';
+
+/** What a stack server's `GET /` answers without the session `GET /login` made: the check fails on it. */
+export const ANONYMOUS = 'anonymous';
+
+/** What `GET /login` and `GET /write` answer once the session is saved. */
+export const SAVED = 'saved';
+
+/** The signing secret of the stack servers' sessions (≥ 32 bytes; a bench constant, never a real key). */
+export const SESSION_SECRET = 'bench-only-session-secret-0123456789abcdef';
+
+/** A log stream that drops every line: access logs written, never stored. */
+export const NULL_STREAM = { write: (_line: string): boolean => true };

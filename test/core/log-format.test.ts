@@ -6,6 +6,23 @@ import { describe, expect, it } from 'vitest';
 const start = new Date(Date.UTC(2026, 11, 1, 9, 30, 5));
 
 describe('formatAccessLog', () => {
+  it('gives each line its own second, whichever order the records come in', () => {
+    const environ = mockEnviron({ environ: { REMOTE_ADDR: '10.0.0.1' } });
+    const line = (at: Date) =>
+      formatAccessLog('common', {
+        environ,
+        status: 200,
+        bytes: 0,
+        durationMs: 0,
+        outcome: 'finished',
+        start: at,
+      });
+    const later = new Date(start.getTime() + 61_500);
+    expect(line(start)).toContain('[01/Dec/2026:09:30:05 +0000]');
+    expect(line(later)).toContain('[01/Dec/2026:09:31:06 +0000]');
+    expect(line(new Date(start.getTime() + 999))).toContain('[01/Dec/2026:09:30:05 +0000]');
+  });
+
   it('writes the Common and Combined Log Formats, with the duration', () => {
     const environ = mockEnviron({
       environ: {

@@ -53,6 +53,19 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
     expect((await browser.request(app)).json<Data>()).toEqual({ isNew: false, data: { b: '2', c: '3' } });
   });
 
+  it('still writes after Redis forgot its scripts (SCRIPT FLUSH, a restart): EVALSHA falls back to EVAL', async () => {
+    const browser = new Browser();
+    const app = stack();
+    await browser.request(app, { url: '/?set=a:1' });
+    await client.scriptFlush();
+    await browser.request(app, { url: '/?set=b:2' }); // NOSCRIPT, then the script itself
+    await browser.request(app, { url: '/?set=c:3' }); // cached again
+    expect((await browser.request(app)).json<Data>()).toEqual({
+      isNew: false,
+      data: { a: '1', b: '2', c: '3' },
+    });
+  });
+
   it('persists both of two concurrent requests changing different keys', async () => {
     const store = fresh();
     const browser = new Browser();

@@ -28,10 +28,23 @@ export interface AccessRecord {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
 
+// The last second formatted: every line of a busy second shares one string instead of six
+// Date getters and a template each.
+let lastSecond = Number.NaN;
+let lastTime = '';
+
 /** `[10/Oct/2000:13:55:36 +0000]`, in UTC. */
 function clfTime(date: Date): string {
-  return `[${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000]`;
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastTime = `[${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000]`;
+    lastSecond = second;
+  }
+  return lastTime;
 }
+
+// Printable ASCII but `"` and `\`: a value of only these needs no escaping (the common case).
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /**
  * A field for a quoted CLF field: `"` `\` and every byte outside printable ASCII escaped as
@@ -39,6 +52,7 @@ function clfTime(date: Date): string {
  */
 function quoted(value: string | undefined): string {
   if (value === undefined || value === '') return '"-"';
+  if (PLAIN.test(value)) return `"${value}"`;
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     out +=
@@ -52,6 +66,7 @@ function quoted(value: string | undefined): string {
 /** A bare CLF field: `-` when empty, and nothing but printable ASCII without spaces. */
 function bare(value: string | undefined): string {
   if (value === undefined || value === '') return '-';
+  if (PLAIN.test(value) && !value.includes(' ')) return value;
   return quoted(value).slice(1, -1).replaceAll(' ', '\\x20');
 }
 

@@ -1,3 +1,4 @@
+import { copyJson, copyRecord } from './copy-json.js';
 import type { Json, ServerStore, SessionChange, SessionRecord } from './store.js';
 
 /** Options of {@link memoryStore}. */
@@ -95,18 +96,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   return {
     kind: 'server',
+    inProcess: true,
     get size() {
       return entries.size;
     },
     async get(id) {
       const entry = live(id);
-      return entry === undefined ? undefined : structuredClone(entry.record);
+      return entry === undefined ? undefined : copyRecord(entry.record);
     },
     async apply(id, change: SessionChange) {
       if (dead(id)) return false;
       const entry = live(id);
       const data: Record<string, Json> = change.cleared || entry === undefined ? {} : entry.record.data;
-      Object.assign(data, structuredClone(change.set));
+      Object.assign(data, copyJson(change.set));
       for (const key of change.deleted) delete data[key];
       const record: SessionRecord = { data, createdAt: change.createdAt, expiresAt: change.expiresAt };
       if (change.idleExpiresAt !== undefined) record.idleExpiresAt = change.idleExpiresAt;

@@ -1,7 +1,7 @@
 // The two halves of a session's request: load it before the app runs, commit it after.
 import type { Environ } from '@tsgi/core';
 import { type CookieAttributes, serializeCookie } from '../cookie-header.js';
-import { type SigningKeys, sign, verify } from '../cookie-signing.js';
+import { type SigningKeys, sign, type Verified } from '../cookie-signing.js';
 import { getCookies } from '../cookies.js';
 import type { SessionOptions } from './session.js';
 import { Session } from './session-state.js';
@@ -17,6 +17,8 @@ export interface Context {
   rolling: boolean;
   timeout: number;
   cookie: NonNullable<SessionOptions['cookie']>;
+  /** `verify` for the id cookie under `keys`, remembering ids that verified (verified-cache.ts). */
+  verifyId: (signed: string | undefined) => Verified;
 }
 
 export interface Loaded {
@@ -51,11 +53,11 @@ export async function load(context: Context, environ: Environ, at: number): Prom
       hadCookie,
     };
   }
-  const verified = verify(name, raw, keys);
+  const verified = context.verifyId(raw);
   if (verified.status !== 'valid') {
     return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
   }
-  const record = await within(store.get(verified.value), context.timeout, 'get');
+  const record = await within(store.get(verified.value), context.timeout, 'get', store.inProcess);
   if (record === undefined || !alive(record, at)) {
     return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
   }
@@ -65,6 +67,21 @@ export async function load(context: Context, environ: Environ, at: number): Prom
     stale: verified.stale,
     hadCookie,
   };
+}
+
+/**
+ * True when {@link commit} has nothing to do: nothing changed, ended or went stale, and no idle
+ * deadline to refresh — the everyday read-only request, answered without a promise or a closure.
+ */
+export function quiet(context: Context, loaded: Loaded): boolean {
+  const { state } = loaded;
+  return (
+    !state.changed &&
+    !state.destroyed &&
+    state.ended.length === 0 &&
+    !loaded.stale &&
+    !(context.rolling && context.idleMs !== undefined)
+  );
 }
 
 /** Writes what changed (ends, writes or touches, each once) and returns the Set-Cookie to send, if any. */
@@ -88,7 +105,8 @@ export async function commit(
     loaded.hadCookie ? serializeCookie(name, '', attributesOf(context.cookie, secure, 0)) : undefined;
 
   if (store.kind === 'server') {
-    for (const id of state.ended) await within(store.destroy(id, context.maxAgeMs), timeout, 'destroy');
+    for (const id of state.ended)
+      await within(store.destroy(id, context.maxAgeMs), timeout, 'destroy', store.inProcess);
   }
   if (!state.changed) {
     if (state.destroyed) return drop();
@@ -105,13 +123,14 @@ export async function commit(
       store.apply(id, state.change(expiresAt, idleExpiresAt, ttlMs)),
       timeout,
       'write',
+      store.inProcess,
     );
     if (!written) return drop(); // destroyed meanwhile (logged out elsewhere): stays dead
     return id !== loaded.sentId || loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
   }
   const id = state.id as string;
   if (context.rolling && idleExpiresAt !== undefined) {
-    await within(store.touch(id, idleExpiresAt, ttlMs), timeout, 'touch');
+    await within(store.touch(id, idleExpiresAt, ttlMs), timeout, 'touch', store.inProcess);
   }
   return loaded.stale ? cookieFor(sign(name, id, keys)) : undefined;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Json, type ServerStore, type SessionRecord, within } from './store.js';
 
 /**
@@ -111,12 +112,24 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   // sent: the race bounds that wait too. (Connecting is bounded by the session's own timeout.)
   const run = async <T>(args: string[]): Promise<T> => {
     const redis = await connect();
-    const command = args[0] === 'EVAL' ? 'script' : (args[0] as string);
-    const sent = redis.sendCommand<T>(args, { abortSignal: AbortSignal.timeout(timeout), timeout });
+    const command = args[0] === 'EVAL' || args[0] === 'EVALSHA' ? 'script' : (args[0] as string);
+    // node-redis's own `timeout` drops the command if still queued then (it arms its own signal:
+    // a second AbortSignal.timeout of ours would be one more live timer per command)
+    const sent = redis.sendCommand<T>(args, { timeout });
     return within(sent, timeout, command);
   };
-  const script = <T>(body: string, keys: string[], args: string[]) =>
-    run<T>(['EVAL', body, String(keys.length), ...keys, ...args]);
+  // EVALSHA: Redis keeps the scripts, so a request sends 40 hex digits instead of the script and
+  // Redis does not hash its text again. NOSCRIPT (a restarted or flushed Redis) means nothing ran:
+  // sending the script itself then is safe, and caches it again.
+  const script = async <T>(body: string, keys: string[], args: string[]): Promise<T> => {
+    const rest = [String(keys.length), ...keys, ...args];
+    try {
+      return await run<T>(['EVALSHA', sha1(body), ...rest]);
+    } catch (error) {
+      if (!noScript(error)) throw error;
+      return run<T>(['EVAL', body, ...rest]);
+    }
+  };
   const dead = (id: string) => `${prefix}dead:${id}`;
 
   return {
@@ -167,6 +180,26 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       await script(DESTROY_USER, [`${prefix}user:${userId}`], [prefix]);
     },
   };
+}
+
+const hashes = new Map<string, string>();
+
+/** The SHA-1 Redis names a script by (EVALSHA), computed once per script. */
+function sha1(body: string): string {
+  let hash = hashes.get(body);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(body).digest('hex');
+    hashes.set(body, hash);
+  }
+  return hash;
+}
+
+/** True for Redis's NOSCRIPT reply (as it reaches here: wrapped by `within` as the cause). */
+function noScript(error: unknown): boolean {
+  for (let at: unknown = error; at instanceof Error; at = at.cause) {
+    if (at.message.startsWith('NOSCRIPT')) return true;
+  }
+  return false;
 }
 
 function pairsOf(flat: string[]): Array<[string, string]> {

@@ -10,8 +10,9 @@ import {
 } from '@tsgi/core';
 import { serializeCookie } from '../cookie-header.js';
 import { signingKeys } from '../cookie-signing.js';
+import { verifiedCache } from '../verified-cache.js';
 import { memoryStore } from './memory-store.js';
-import { attributesOf, type Context, commit, type Loaded, load } from './persist.js';
+import { attributesOf, type Context, commit, type Loaded, load, quiet } from './persist.js';
 import { Session } from './session-state.js';
 import { type SessionStore, StoreUnavailable } from './store.js';
 
@@ -111,6 +112,7 @@ export function session(options: SessionOptions): Middleware {
     rolling,
     timeout,
     cookie,
+    verifyId: verifiedCache(name, keys),
   };
 
   return (app: App): App =>
@@ -135,6 +137,7 @@ export function session(options: SessionOptions): Middleware {
       // sealed before the write, not after: a change made by work the app left running, while
       // the write is in flight, would be lost without a word
       state.seal();
+      if (quiet(context, loaded)) return send(response, startResponse);
       let setCookie: string | undefined;
       try {
         setCookie = await commit(context, environ, loaded, at);

@@ -45,6 +45,11 @@ export interface SessionChange {
  */
 export interface ServerStore {
   readonly kind: 'server';
+  /**
+   * True for a store in this process that settles every call without I/O (the memory store):
+   * the session then arms no timeout timer per call, since such a call cannot hang.
+   */
+  readonly inProcess?: boolean;
   /** The session, or undefined when unknown, expired or destroyed. */
   get(id: string): Promise<SessionRecord | undefined>;
   /**
@@ -86,7 +91,13 @@ export class StoreUnavailable extends Error {
  * is down or slow never hangs a request (connect-redis#88).
  * @example const record = await within(store.get(id), 2000, 'get');
  */
-export function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+export function within<T>(work: Promise<T>, ms: number, what: string, inProcess = false): Promise<T> {
+  if (inProcess) {
+    return work.catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailable(`session store ${what} failed: ${reason}`, { cause: error });
+    });
+  }
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new StoreUnavailable(`session store ${what} took over ${ms} ms`)),
