@@ -102,6 +102,12 @@ export const GROUPS: Group[] = [
       ...cases(mw, HELLO, [SERVERS.node, SERVERS.tsgi]),
       // tsgi's own hello in the same rounds, so /mw vs hello is a paired ratio too.
       { server: SERVERS.tsgi, request: hello, expected: HELLO, label: 'tsgi GET / (paired with /mw)' },
+      {
+        server: SERVERS.tsgi,
+        request: { method: 'GET', path: '/mw-toolkit' },
+        expected: HELLO,
+        label: 'tsgi, 10 `mapResponse` layers reading a header (issue 11)',
+      },
       ...cases(mw, HELLO, PEERS),
     ],
   },

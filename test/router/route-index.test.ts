@@ -58,9 +58,17 @@ describe('the route index', () => {
 
   it('scans, in order, only routes that start with a parameter (nothing literal to index them by)', () => {
     const r = router();
-    for (let i = 0; i < 100; i++) r.get(`/:lang/page${i}`, echo(`page${i}`));
-    expect(regexpRuns(r, '/de/page99')).toBe(100);
-    expect(regexpRuns(r, '/de/page0')).toBe(1);
+    // `.:ext` is not a whole segment, so each of these routes is tried with its regexp
+    for (let i = 0; i < 100; i++) r.get(`/:lang/page${i}.:ext`, echo(`page${i}`));
+    expect(regexpRuns(r, '/de/page99.html')).toBe(100);
+    expect(regexpRuns(r, '/de/page0.html')).toBe(1);
+  });
+
+  it('matches patterns of whole segments without any regexp', async () => {
+    const r = table(30).get('/:lang/about', echo('about'));
+    expect(regexpRuns(r, '/api/v1/res29/7/items/9')).toBe(0);
+    expect(regexpRuns(r, '/de/about')).toBe(0);
+    expect(await seen(r, 'GET', '/de/about')).toMatchObject({ name: 'about', params: { lang: 'de' } });
   });
 
   it('runs no regexp at all for a route without parameters', () => {

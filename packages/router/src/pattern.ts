@@ -10,6 +10,7 @@ import {
 } from 'path-to-regexp';
 import { decodeSegment, escapePercent } from './encode.js';
 import type { RouteParams } from './params.js';
+import { matchPieces, type SegmentPieces, segmentPieces } from './segment-match.js';
 import { type Shape, shapeOf } from './shadow.js';
 
 /** Values for a URL's parameters: a `:name` takes a string or number, a `*name` an array of segments. */
@@ -37,6 +38,8 @@ export class Pattern {
   readonly keys: readonly Key[];
   readonly #text: string;
   readonly #tokens: readonly Token[];
+  /** A route of literal segments and whole-segment params, matched without its regexp. */
+  readonly #pieces: SegmentPieces | undefined;
   #shape: Shape | undefined;
   #build: ((data: BuildData) => string) | undefined;
 
@@ -80,6 +83,19 @@ export class Pattern {
     this.#tokens = tokens;
     this.staticPath = tokens.every((token) => token.type === 'text') ? textOf(tokens) : undefined;
     this.segments = leadingSegments(tokens);
+    this.#pieces = kind === 'route' ? segmentPieces(tokens) : undefined;
+  }
+
+  /**
+   * The decoded parameters when this route pattern matches the whole segment-form `path`,
+   * else null. `plain` says the path holds no `%`, so there is nothing to decode.
+   * Patterns of whole segments only are matched by walking the path: no regexp exec and no
+   * match array (`GET /user/42` in the count bench: see segment-match.ts); the others by {@link regexp}.
+   */
+  matchRoute(path: string, plain: boolean): RouteParams | null {
+    if (this.#pieces !== undefined) return matchPieces(this.#pieces, path, !plain);
+    const match = this.regexp.exec(path);
+    return match === null ? null : this.params(match);
   }
 
   /** The segments of each way the pattern matches, to tell when one pattern hides another (shadow.ts). */

@@ -12,7 +12,7 @@ import { mergeParams, PARAMS_KEY } from './params.js';
 import { Pattern, type UrlParams } from './pattern.js';
 import { Route, sortMethods } from './route.js';
 import { type IndexNode, RouteIndex } from './route-index.js';
-import { segmentPath } from './segment-path.js';
+import { plainPath, segmentPath } from './segment-path.js';
 import { otherSpelling, redirectLocation, type TrailingSlash } from './trailing-slash.js';
 import { type Placed, refuseUnreachable } from './unreachable.js';
 
@@ -117,7 +117,11 @@ export class RouteTable {
   dispatch(environ: Environ, startResponse: StartResponse): Body | Promise<Body> {
     const method = environ.REQUEST_METHOD;
     if (isAsteriskForm(environ)) return this.answerAsterisk(method, startResponse);
-    const path = segmentPath(environ) || '/'; // an empty PATH_INFO is the root of the mount
+    // Fast paths (plainPath, the static-length filter, matchRoute's walk), measured by npm run
+    // bench:count: GET /user/42 cost 62,890 and 62,840 instructions per request before them,
+    // 62,353 and 62,429 after (-0.8%).
+    const plain = plainPath(environ);
+    const path = (plain ?? segmentPath(environ)) || '/'; // an empty PATH_INFO is the root of the mount
     const exact = this.index.staticRoute(path);
     if (exact !== undefined) {
       const app = exact.appFor(method);
@@ -132,11 +136,11 @@ export class RouteTable {
         }
         const app = entry.appFor(method);
         if (app === undefined) continue;
-        const match = entry.pattern.regexp.exec(path);
-        if (match === null) continue;
+        const params = entry.pattern.matchRoute(path, plain !== undefined);
+        if (params === null) continue;
         // Set on the request's own environ, as WSGI routing middleware sets wsgiorg.routing_args:
         // a copy of the whole environ would cost more than the rest of the dispatch.
-        environ[PARAMS_KEY] = mergeParams(environ, entry.pattern.params(match));
+        environ[PARAMS_KEY] = mergeParams(environ, params);
         return app(environ, startResponse);
       }
     }

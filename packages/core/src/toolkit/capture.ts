@@ -3,7 +3,7 @@ import { isHTTPError } from '../errors.js';
 import { ContractError } from '../response-checks.js';
 import type { App, Body, Chunk, Environ, HeaderList, StartResponse, Write } from '../types.js';
 import { closeBody, wraps } from './body.js';
-import { Captured } from './captured.js';
+import { CAPTURED_BY, Captured } from './captured.js';
 
 type Step = IteratorResult<Chunk>;
 
@@ -11,9 +11,12 @@ type Step = IteratorResult<Chunk>;
  * What one captured call of an app has said so far: the `startResponse` and `write` it was
  * given, and where they lead once the response was passed on ({@link forward}).
  */
+// What `headers` is until startResponse gives the real list (never handed out, never changed).
+const NO_HEADERS: HeaderList = Object.freeze([]) as unknown as HeaderList;
+
 class Recorder {
   status: string | undefined;
-  headers: HeaderList = [];
+  headers: HeaderList = NO_HEADERS;
   error: unknown;
   /** write() output not yet handed to the consumer, in order. */
   readonly written: Chunk[] = [];
@@ -46,8 +49,6 @@ class Recorder {
     this.written.push(chunk);
   };
 }
-
-const recorders = new WeakMap<Captured, Recorder>();
 
 /**
  * Calls an app and gives back its response as a {@link Captured} `{ status, headers, body }`,
@@ -97,7 +98,7 @@ export function send(response: Captured, startResponse: StartResponse): Body {
     void closeBody(response.body);
     throw error;
   }
-  const recorder = recorders.get(response);
+  const recorder = response[CAPTURED_BY] as Recorder | undefined;
   if (recorder !== undefined) recorder.outer = startResponse;
   return response.body;
 }
@@ -118,7 +119,7 @@ function fromError(error: unknown, environ: Environ): Captured | Promise<Capture
 
 function captured(recorder: Recorder, body: Body): Captured {
   const response = new Captured(recorder.status as string, recorder.headers, body, recorder.error);
-  recorders.set(response, recorder);
+  response[CAPTURED_BY] = recorder;
   return response;
 }
 

@@ -1,6 +1,9 @@
 import type { Body, HeaderList } from '../types.js';
 import { closeBody } from './body.js';
 
+/** The key of {@link Captured}'s link to its capture (not exported from the package). */
+export const CAPTURED_BY: unique symbol = Symbol('tsgi.capturedBy');
+
 /**
  * An app's response as a middleware sees it: the status line, the headers and the body,
  * not yet sent. The header list the app gave may be a constant it sends every time, so it
@@ -11,6 +14,13 @@ import { closeBody } from './body.js';
  * return send(response, startResponse);
  */
 export class Captured {
+  /**
+   * Internal to the toolkit: the capture that made this response, where {@link send} leaves
+   * the outer `startResponse` for a late call of the app's. A property, not a WeakMap entry:
+   * a WeakMap set and get cost each layer about as much as the rest of it (count bench, hello
+   * through 10 `mapResponse` layers: see bench/results).
+   */
+  [CAPTURED_BY]: object | undefined = undefined;
   #headers: HeaderList;
   #owned = false;
 
@@ -90,3 +100,4 @@ export class Captured {
     return this.#headers;
   }
 }
+

@@ -1,7 +1,7 @@
 import { isPromise } from '../body/chunk.js';
-import type { Environ, Middleware } from '../types.js';
+import type { Body, Environ, Middleware, StartResponse } from '../types.js';
 import { closeBody } from './body.js';
-import { andThen, capture, send } from './capture.js';
+import { capture, send } from './capture.js';
 import type { Captured } from './captured.js';
 
 /**
@@ -23,22 +23,39 @@ export type ResponseMapper = (
  * serve(poweredBy(app));
  */
 export function mapResponse(mapper: ResponseMapper): Middleware {
-  return (app) => (environ, startResponse) =>
-    andThen(capture(app, environ), (response) => {
-      let mapped: Captured | undefined | Promise<Captured | undefined>;
-      try {
-        mapped = mapper(response, environ);
-      } catch (error) {
-        return abandon(response, error);
-      }
-      if (isPromise<Captured | undefined>(mapped)) {
-        return Promise.resolve(mapped).then(
-          (result) => send(settle(response, result), startResponse),
-          (error: unknown) => abandon(response, error),
-        );
-      }
-      return send(settle(response, mapped), startResponse);
-    });
+  return (app) => (environ, startResponse) => {
+    const captured = capture(app, environ);
+    // not andThen(captured, closure): no closure made per request on the synchronous path.
+    // With the Recorder link a property (captured.ts), hello through 10 of these layers went
+    // from 182,361 instructions per request (count bench) to 71,375 and 71,196.
+    if (isPromise<Captured>(captured)) {
+      return Promise.resolve(captured).then((response) =>
+        mapAndSend(mapper, response, environ, startResponse),
+      );
+    }
+    return mapAndSend(mapper, captured, environ, startResponse);
+  };
+}
+
+function mapAndSend(
+  mapper: ResponseMapper,
+  response: Captured,
+  environ: Environ,
+  startResponse: StartResponse,
+): Body | Promise<Body> {
+  let mapped: Captured | undefined | Promise<Captured | undefined>;
+  try {
+    mapped = mapper(response, environ);
+  } catch (error) {
+    return abandon(response, error);
+  }
+  if (isPromise<Captured | undefined>(mapped)) {
+    return Promise.resolve(mapped).then(
+      (result) => send(settle(response, result), startResponse),
+      (error: unknown) => abandon(response, error),
+    );
+  }
+  return send(settle(response, mapped), startResponse);
 }
 
 function settle(original: Captured, result: Captured | undefined): Captured {
