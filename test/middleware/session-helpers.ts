@@ -1,6 +1,10 @@
 // Shared by the session tests: a store that records its calls, and a small counter app.
-import type { App, Environ } from '@tsgi/core';
-import { getSession, type ServerStore } from '@tsgi/middleware/session';
+import { type App, type Environ, validate } from '@tsgi/core';
+import type { TestResponse } from '@tsgi/core/testing';
+import { getSession, type ServerStore, type SessionStore, session } from '@tsgi/middleware/session';
+import { expect } from 'vitest';
+import { deferred } from '../helpers/bodies.js';
+import type { Browser } from '../helpers/browser.js';
 
 export const KEY = 'k'.repeat(32);
 export const OLD_KEY = 'o'.repeat(32);
@@ -38,3 +42,57 @@ export const sessionApp: App = (environ: Environ, startResponse) => {
   startResponse('200 OK', [['Content-Type', 'application/json']]);
   return [JSON.stringify({ isNew: s.isNew, data: Object.fromEntries(s.keys().map((k) => [k, s.get(k)])) })];
 };
+
+/**
+ * Two requests of one session, each changing a different key, both loaded before either
+ * saves: what the store holds after them (both changes, when it saves only what changed).
+ */
+export async function concurrentChanges(
+  browser: Browser,
+  store: SessionStore,
+  read: App,
+): Promise<Record<string, string>> {
+  await browser.request(read, { url: '/?set=a:0&set=b:0' });
+  let loaded = 0;
+  const bothLoaded = deferred();
+  const app = validate(
+    session({ keys: [KEY], store })(async (environ, startResponse) => {
+      getSession(environ);
+      if (++loaded === 2) bothLoaded.resolve();
+      await bothLoaded.promise; // each has read the session before either writes
+      return sessionApp(environ, startResponse);
+    }),
+  );
+  await Promise.all([browser.request(app, { url: '/?set=a:1' }), browser.request(app, { url: '/?set=b:2' })]);
+  return (await browser.request(read)).json<{ data: Record<string, string> }>().data;
+}
+
+/**
+ * A slow request that sets a key, finishing after the same session logged out (`?destroy`)
+ * through `read`: its response (which must drop the cookie, not write the session back), and
+ * the session's id.
+ */
+export async function lateWriteAfterLogout(
+  browser: Browser,
+  store: SessionStore,
+  read: App,
+): Promise<{ late: TestResponse; id: string }> {
+  await browser.request(read, { url: '/?set=user:ada' });
+  const id = browser.cookies.get('sid')?.split('.')[0] as string;
+  const started = deferred();
+  const release = deferred();
+  const slowApp = validate(
+    session({ keys: [KEY], store })(async (environ, startResponse) => {
+      started.resolve();
+      await release.promise;
+      getSession(environ).set('late', 'write');
+      return sessionApp(environ, startResponse);
+    }),
+  );
+  const slow = browser.clone().request(slowApp);
+  await started.promise;
+  await browser.request(read, { url: '/?destroy' });
+  expect(browser.cookies.has('sid')).toBe(false); // the logout dropped the cookie
+  release.resolve();
+  return { late: await slow, id };
+}

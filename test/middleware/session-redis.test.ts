@@ -7,10 +7,9 @@ import { request } from '@tsgi/core/testing';
 import { getSession, type RedisClientLike, redisStore, session } from '@tsgi/middleware/session';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deferred as gate } from '../helpers/bodies.js';
 import { Browser, testClock } from '../helpers/browser.js';
 import { hasRedis, type RedisServer, startRedis } from '../helpers/redis.js';
-import { KEY, sessionApp } from './session-helpers.js';
+import { concurrentChanges, KEY, lateWriteAfterLogout, sessionApp } from './session-helpers.js';
 
 type Data = { isNew: boolean; data: Record<string, string> };
 const available = hasRedis();
@@ -68,45 +67,13 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
 
   it('persists both of two concurrent requests changing different keys', async () => {
     const store = fresh();
-    const browser = new Browser();
-    await browser.request(stack(store), { url: '/?set=a:0&set=b:0' });
-    let loaded = 0;
-    const both = gate();
-    const app = validate(
-      session({ keys: [KEY], store })(async (environ, startResponse) => {
-        getSession(environ);
-        if (++loaded === 2) both.resolve();
-        await both.promise;
-        return sessionApp(environ, startResponse);
-      }),
-    );
-    await Promise.all([
-      browser.request(app, { url: '/?set=a:1' }),
-      browser.request(app, { url: '/?set=b:2' }),
-    ]);
-    expect((await browser.request(stack(store))).json<Data>().data).toEqual({ a: '1', b: '2' });
+    expect(await concurrentChanges(new Browser(), store, stack(store))).toEqual({ a: '1', b: '2' });
   });
 
   it('keeps a destroyed id dead with a tombstone: a late write does not resurrect it', async () => {
     const store = fresh();
-    const browser = new Browser();
-    await browser.request(stack(store), { url: '/?set=user:ada' });
-    const id = browser.cookies.get('sid')?.split('.')[0] as string;
-    const started = gate();
-    const release = gate();
-    const slowApp = validate(
-      session({ keys: [KEY], store })(async (environ, startResponse) => {
-        started.resolve();
-        await release.promise;
-        getSession(environ).set('late', 'write');
-        return sessionApp(environ, startResponse);
-      }),
-    );
-    const slow = browser.clone().request(slowApp);
-    await started.promise;
-    await browser.request(stack(store), { url: '/?destroy' });
-    release.resolve();
-    expect((await slow).headers.getSetCookie()[0]).toMatch(/^sid=; Max-Age=0/);
+    const { late, id } = await lateWriteAfterLogout(new Browser(), store, stack(store));
+    expect(late.headers.getSetCookie()[0]).toMatch(/^sid=; Max-Age=0/);
     expect(await client.exists(`t${prefixes}:${id}`)).toBe(0);
     expect(await client.exists(`t${prefixes}:dead:${id}`)).toBe(1);
   });

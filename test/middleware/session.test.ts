@@ -14,7 +14,14 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { deferred as gate } from '../helpers/bodies.js';
 import { Browser, testClock } from '../helpers/browser.js';
-import { KEY, OLD_KEY, recording, sessionApp } from './session-helpers.js';
+import {
+  concurrentChanges,
+  KEY,
+  lateWriteAfterLogout,
+  OLD_KEY,
+  recording,
+  sessionApp,
+} from './session-helpers.js';
 
 type Data = { isNew: boolean; data: Record<string, string> };
 
@@ -109,44 +116,12 @@ describe('session on the memory store', () => {
 
   it('saves only the changed keys, so two concurrent requests changing different keys both persist', async () => {
     const store = memoryStore();
-    const browser = new Browser();
-    await browser.request(stack(store), { url: '/?set=a:0&set=b:0' });
-    const bothLoaded = { count: 0, all: gate() };
-    const app = validate(
-      session({ keys: [KEY], store })(async (environ, startResponse) => {
-        getSession(environ); // loaded
-        if (++bothLoaded.count === 2) bothLoaded.all.resolve();
-        await bothLoaded.all.promise; // each has read the session before either writes
-        return sessionApp(environ, startResponse);
-      }),
-    );
-    await Promise.all([
-      browser.request(app, { url: '/?set=a:1' }),
-      browser.request(app, { url: '/?set=b:2' }),
-    ]);
-    expect((await browser.request(stack(store))).json<Data>().data).toEqual({ a: '1', b: '2' });
+    expect(await concurrentChanges(new Browser(), store, stack(store))).toEqual({ a: '1', b: '2' });
   });
 
   it('keeps a destroyed id dead: a slow request finishing after logout does not write it back', async () => {
     const store = memoryStore();
-    const browser = new Browser();
-    await browser.request(stack(store), { url: '/?set=user:ada' });
-    const slowStarted = gate();
-    const release = gate();
-    const slowApp = validate(
-      session({ keys: [KEY], store })(async (environ, startResponse) => {
-        slowStarted.resolve();
-        await release.promise;
-        getSession(environ).set('last', 'seen');
-        return sessionApp(environ, startResponse);
-      }),
-    );
-    const slow = browser.clone().request(slowApp);
-    await slowStarted.promise;
-    await browser.request(stack(store), { url: '/?destroy' });
-    expect(browser.cookies.has('sid')).toBe(false); // the logout dropped the cookie
-    release.resolve();
-    const late = await slow;
+    const { late } = await lateWriteAfterLogout(new Browser(), store, stack(store));
     expect(late.headers.getSetCookie()[0]).toMatch(/^sid=; Max-Age=0/); // not resurrected: dropped
     expect(store.size).toBe(0);
   });
