@@ -1,6 +1,6 @@
 // Shared by the session tests: a store that records its calls, and a small counter app.
 import { type App, type Environ, validate } from '@tsgi/core';
-import type { TestResponse } from '@tsgi/core/testing';
+import { request, type TestResponse } from '@tsgi/core/testing';
 import { getSession, type ServerStore, type SessionStore, session } from '@tsgi/middleware/session';
 import { expect } from 'vitest';
 import { deferred } from '../helpers/bodies.js';
@@ -95,4 +95,27 @@ export async function lateWriteAfterLogout(
   expect(browser.cookies.has('sid')).toBe(false); // the logout dropped the cookie
   release.resolve();
   return { late: await slow, id };
+}
+
+/**
+ * A streaming response that calls `set()` after its head went out: the Set-Cookie headers
+ * sent, and what `set()` threw (a session change can no longer be saved before the head).
+ */
+export async function setAfterHead(store: SessionStore): Promise<{ cookies: string[]; thrown: unknown }> {
+  let thrown: unknown;
+  const app = validate(
+    session({ keys: [KEY], store })((environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      return (async function* () {
+        yield 'streaming';
+        try {
+          getSession(environ).set('late', 1);
+        } catch (error) {
+          thrown = error;
+        }
+      })();
+    }),
+  );
+  const response = await request(app);
+  return { cookies: response.headers.getSetCookie(), thrown };
 }

@@ -3,13 +3,12 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { validate } from '@tsgi/core';
-import { request } from '@tsgi/core/testing';
-import { getSession, type RedisClientLike, redisStore, session } from '@tsgi/middleware/session';
+import { type RedisClientLike, redisStore, session } from '@tsgi/middleware/session';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, testClock } from '../helpers/browser.js';
 import { hasRedis, type RedisServer, startRedis } from '../helpers/redis.js';
-import { concurrentChanges, KEY, lateWriteAfterLogout, sessionApp } from './session-helpers.js';
+import { concurrentChanges, KEY, lateWriteAfterLogout, sessionApp, setAfterHead } from './session-helpers.js';
 
 type Data = { isNew: boolean; data: Record<string, string> };
 const available = hasRedis();
@@ -128,22 +127,9 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
   });
 
   it('refuses set() once the head went out', async () => {
-    let late: unknown;
-    const app = validate(
-      session({ keys: [KEY], store: fresh() })((environ, startResponse) => {
-        startResponse('200 OK', [['Content-Type', 'text/plain']]);
-        return (async function* () {
-          yield 'streaming';
-          try {
-            getSession(environ).set('late', 1);
-          } catch (error) {
-            late = error;
-          }
-        })();
-      }),
-    );
-    expect((await request(app)).headers.getSetCookie()).toEqual([]);
-    expect(String(late)).toMatch(/after the response head went out/);
+    const { cookies, thrown } = await setAfterHead(fresh());
+    expect(cookies).toEqual([]);
+    expect(String(thrown)).toMatch(/after the response head went out/);
   });
 
   it('two server processes share sessions through one Redis; Redis stopping is a 503, not a hang', async () => {
