@@ -143,8 +143,6 @@ function guarded(
     try {
       yield* chunks;
     } catch (error) {
-      // the source failed: close it now, so that it is closed before anyone hears of the error
-      await body.close?.();
       const page = pageFor(error, environ);
       startResponse(`${page.status} ${page.reason}`, page.headers, error); // throws once headers are out
       if (!isHTTPError(error) || error.status >= 500) logError(environ, error);
