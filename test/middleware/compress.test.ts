@@ -5,7 +5,7 @@ import zlib from 'node:zlib';
 import { type App, type Chunk, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { compress, hasZstd } from '@tsgi/middleware/compress';
-import { negotiateEncoding, parseAcceptEncoding } from '@tsgi/middleware/http/accept-encoding';
+import { negotiateEncoding, parseAcceptEncoding } from '../../packages/middleware/src/http/accept-encoding.js';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, sleep, trackClose } from '../helpers/bodies.js';
