@@ -60,6 +60,16 @@ export function announce(port: number): void {
   process.stdout.write(`listening ${port}\n`);
 }
 
+/**
+ * Requests a server answers on one connection before closing it (`BENCH_MAX_REQUESTS`; 0, no
+ * limit, by default): what node:http and every peer here do unless told. tsgi's serve() closes
+ * a connection after 1,000 by default (as nginx), so without this its rows would also count a
+ * new connection every 1,000 requests, ~2 million instructions each, ~2,000 a request
+ * (results/2026-12-01-count.md, second session). `BENCH_MAX_REQUESTS=1000` measures that cost
+ * (raw node:http takes the same limit).
+ */
+export const MAX_REQUESTS_PER_CONNECTION = Number(process.env.BENCH_MAX_REQUESTS ?? 0);
+
 /** The user id `GET /login` puts in the session of the stack servers (servers/*-stack.ts). */
 export const STACK_USER = '42';
 

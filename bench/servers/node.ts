@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { announce, HELLO, HOST, TEXT } from './common.js';
+import { announce, HELLO, HOST, MAX_REQUESTS_PER_CONNECTION, TEXT } from './common.js';
 
 const USER = /^\/user\/([^/]+)$/;
 
@@ -40,4 +40,5 @@ const server = createServer((req, res) => {
   res.end('Not Found');
 });
 
+server.maxRequestsPerSocket = MAX_REQUESTS_PER_CONNECTION;
 server.listen(0, HOST, () => announce((server.address() as AddressInfo).port));

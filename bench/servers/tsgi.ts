@@ -3,11 +3,20 @@
  * BENCH_TABLE_SIZE sets the route table's size (10 by default, 1,000 for the scale row);
  * BENCH_CONTEXT=1 wraps the router in `requestContext()` (AsyncLocalStorage);
  * BENCH_BARE=1 dispatches by hand, like servers/node.ts, to measure the gateway without the router.
+ * No limit of requests per connection, as the peers (see MAX_REQUESTS_PER_CONNECTION in common.ts).
  */
 import { type App, type Middleware, mapResponse, NotFound, Request, requestContext, serve } from '@tsgi/core';
 import { compose } from '@tsgi/middleware';
 import { routeParams, router } from '@tsgi/router';
-import { announce, fillerRoutes, HELLO, HOST, MIDDLEWARE_LAYERS, TEXT } from './common.js';
+import {
+  announce,
+  fillerRoutes,
+  HELLO,
+  HOST,
+  MAX_REQUESTS_PER_CONNECTION,
+  MIDDLEWARE_LAYERS,
+  TEXT,
+} from './common.js';
 
 const text =
   (body: string): App =>
@@ -81,5 +90,9 @@ const bare: App = (environ, startResponse) => {
 
 const routed: App = process.env.BENCH_BARE === '1' ? bare : r;
 const app: App = process.env.BENCH_CONTEXT === '1' ? requestContext()(routed) : routed;
-const server = await serve(app, { host: HOST, port: 0 });
+const server = await serve(app, {
+  host: HOST,
+  port: 0,
+  maxRequestsPerConnection: MAX_REQUESTS_PER_CONNECTION,
+});
 announce(server.port);

@@ -40,19 +40,17 @@ export const stderrErrors: ErrorStream = {
 const noEarlyHints: EarlyHints = () => {};
 const neverAborted = new AbortController().signal;
 
-// Environ keys by raw header name: the few names a site sees are computed once.
-// Bounded, so that a client sending random names cannot grow it. With commonHeaderKey below,
-// measured (npm run bench:count): computing every key costs hello 59,898 instructions per
-// request against 55,742, /user/:id 63,734 against 59,716, a 1 KB echo 86,762 against 77,633:
-// the two buy 6.9%, 6.3% and 10.5%.
+// Environ keys by raw header name: the few names a site sees are computed once (with the common
+// names below, first measured at 6.9% of hello's instructions). Bounded, so that a client
+// sending random names cannot grow it. The commonest names never get here when
+// the server builds an environ (addCommonHeader below); it is what `request.headers.get()` and
+// the rarer request headers use.
 const headerKeys = new Map<string, string | null>();
 const HEADER_KEY_CACHE_LIMIT = 512;
 
 /** `User-Agent` → `HTTP_USER_AGENT`; `Content-Type` → `CONTENT_TYPE`; null for a name with `_`. */
 export function headerKey(name: string): string | null {
-  let key: string | null | undefined = commonHeaderKey(name);
-  if (key !== undefined) return key;
-  key = headerKeys.get(name);
+  let key = headerKeys.get(name);
   if (key !== undefined) return key;
   if (name.includes('_')) {
     key = null; // would be indistinguishable from the same name spelled with `-`
@@ -62,36 +60,6 @@ export function headerKey(name: string): string | null {
   }
   if (headerKeys.size < HEADER_KEY_CACHE_LIMIT) headerKeys.set(name, key);
   return key;
-}
-
-/**
- * The keys of the commonest names, as HTTP/1.1 clients spell them (`Host`) and as lower-case
- * ones do (`host`). The parser makes new strings for every request, and a Map would hash each
- * one first; `===` against a constant only compares characters, and only at the right length.
- */
-function commonHeaderKey(name: string): string | undefined {
-  switch (name.length) {
-    case 4:
-      return name === 'Host' || name === 'host' ? 'HTTP_HOST' : undefined;
-    case 6:
-      if (name === 'Accept' || name === 'accept') return 'HTTP_ACCEPT';
-      if (name === 'Cookie' || name === 'cookie') return 'HTTP_COOKIE';
-      return name === 'Origin' || name === 'origin' ? 'HTTP_ORIGIN' : undefined;
-    case 7:
-      return name === 'Referer' || name === 'referer' ? 'HTTP_REFERER' : undefined;
-    case 10:
-      if (name === 'User-Agent' || name === 'user-agent') return 'HTTP_USER_AGENT';
-      return name === 'Connection' || name === 'connection' ? 'HTTP_CONNECTION' : undefined;
-    case 12:
-      return name === 'Content-Type' || name === 'content-type' ? 'CONTENT_TYPE' : undefined;
-    case 14:
-      return name === 'Content-Length' || name === 'content-length' ? 'CONTENT_LENGTH' : undefined;
-    case 15:
-      if (name === 'Accept-Encoding' || name === 'accept-encoding') return 'HTTP_ACCEPT_ENCODING';
-      return name === 'Accept-Language' || name === 'accept-language' ? 'HTTP_ACCEPT_LANGUAGE' : undefined;
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -169,21 +137,91 @@ export function createEnviron(init: EnvironInit): Environ {
 /** Adds `HTTP_*`, `CONTENT_TYPE` and `CONTENT_LENGTH` from a flat raw header list. */
 export function addHeaders(environ: Environ, rawHeaders: readonly string[]): void {
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const key = headerKey(rawHeaders[i] as string);
-    if (key === null) continue;
+    const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
-    const previous = environ[key] as string | undefined;
-    if (previous === undefined) environ[key] = value;
-    // RFC 9112 §3.2: one request names one host; a proxy and the app could each read another
-    else if (key === 'HTTP_HOST') throw new BadRequest('More than one Host header');
+    if (addCommonHeader(environ, name, value)) continue;
+    const key = headerKey(name);
+    if (key === null) continue;
+    if (key === 'HTTP_HOST') environ.HTTP_HOST = oneHost(environ.HTTP_HOST, value);
     else if (key === 'CONTENT_LENGTH' || key === 'CONTENT_TYPE') {
-      // one body has one length and one type: two different ones are a smuggling attempt
-      if (previous !== value)
-        throw new BadRequest(
-          `Conflicting ${key === 'CONTENT_TYPE' ? 'Content-Type' : 'Content-Length'} headers`,
-        );
-    } else environ[key] = `${previous}${key === 'HTTP_COOKIE' ? '; ' : ', '}${value}`;
+      environ[key] = sameForBody(environ[key], value, key);
+    } else environ[key] = joined(environ[key] as string | undefined, value, key === 'HTTP_COOKIE');
   }
+}
+
+/**
+ * Adds a header of one of the commonest names, as HTTP/1.1 clients spell them (`Host`) and
+ * lower-case ones do (`host`); false for any other name. Each store names its property
+ * (`environ.HTTP_HOST = …`): V8 compiles that inline, where `environ[key] = …` with a key that
+ * varies is a megamorphic keyed store (~300 instructions each, and a load as many to find a
+ * repeated header). The parser makes new name strings for every request, so `===` against a
+ * constant (only at the right length) also spares hashing each one for the headerKey Map.
+ * Measured (npm run bench:count, paired runs, 2026-12-01): hello 56,981 instructions per request
+ * with the keyed store, 55,826 with this (-2.0%); /user/:id and echo in results/2026-12-01-count.md.
+ */
+function addCommonHeader(environ: Environ, name: string, value: string): boolean {
+  switch (name.length) {
+    case 4:
+      if (name !== 'Host' && name !== 'host') return false;
+      environ.HTTP_HOST = oneHost(environ.HTTP_HOST, value);
+      return true;
+    case 6:
+      if (name === 'Accept' || name === 'accept') environ.HTTP_ACCEPT = joined(environ.HTTP_ACCEPT, value);
+      else if (name === 'Cookie' || name === 'cookie')
+        environ.HTTP_COOKIE = joined(environ.HTTP_COOKIE, value, true);
+      else if (name === 'Origin' || name === 'origin')
+        environ.HTTP_ORIGIN = joined(environ.HTTP_ORIGIN, value);
+      else return false;
+      return true;
+    case 7:
+      if (name !== 'Referer' && name !== 'referer') return false;
+      environ.HTTP_REFERER = joined(environ.HTTP_REFERER, value);
+      return true;
+    case 10:
+      if (name === 'User-Agent' || name === 'user-agent')
+        environ.HTTP_USER_AGENT = joined(environ.HTTP_USER_AGENT, value);
+      else if (name === 'Connection' || name === 'connection')
+        environ.HTTP_CONNECTION = joined(environ.HTTP_CONNECTION, value);
+      else return false;
+      return true;
+    case 12:
+      if (name !== 'Content-Type' && name !== 'content-type') return false;
+      environ.CONTENT_TYPE = sameForBody(environ.CONTENT_TYPE, value, 'CONTENT_TYPE');
+      return true;
+    case 14:
+      if (name !== 'Content-Length' && name !== 'content-length') return false;
+      environ.CONTENT_LENGTH = sameForBody(environ.CONTENT_LENGTH, value, 'CONTENT_LENGTH');
+      return true;
+    case 15:
+      if (name === 'Accept-Encoding' || name === 'accept-encoding')
+        environ.HTTP_ACCEPT_ENCODING = joined(environ.HTTP_ACCEPT_ENCODING, value);
+      else if (name === 'Accept-Language' || name === 'accept-language')
+        environ.HTTP_ACCEPT_LANGUAGE = joined(environ.HTTP_ACCEPT_LANGUAGE, value);
+      else return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A repeated header's values joined with `, ` (`Cookie`'s with `; `). */
+function joined(previous: string | undefined, value: string, cookie = false): string {
+  if (previous === undefined) return value;
+  return `${previous}${cookie ? '; ' : ', '}${value}`;
+}
+
+/** RFC 9112 §3.2: one request names one host; a proxy and the app could each read another. */
+function oneHost(previous: string | undefined, value: string): string {
+  if (previous !== undefined) throw new BadRequest('More than one Host header');
+  return value;
+}
+
+/** One body has one length and one type: two different ones are a smuggling attempt. */
+function sameForBody(previous: unknown, value: string, key: 'CONTENT_LENGTH' | 'CONTENT_TYPE'): string {
+  if (previous !== undefined && previous !== value) {
+    throw new BadRequest(`Conflicting ${key === 'CONTENT_TYPE' ? 'Content-Type' : 'Content-Length'} headers`);
+  }
+  return value;
 }
 
 /** An empty request body. Frozen: every request without a body shares it. */
