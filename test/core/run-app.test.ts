@@ -156,6 +156,29 @@ describe('runApp', () => {
     expect(sink.events).toEqual(['head 200', 'end']);
   });
 
+  it("gives HEAD the body's length, but no Content-Length: 0 for an empty body (it is not the GET's length)", () => {
+    const lengthOf = (body: () => Iterable<string>) => {
+      const sink = { ...recordingSink(), bodyless: true };
+      runApp(
+        (_environ, startResponse) => {
+          startResponse('200 OK', [['Content-Type', 'text/plain']]);
+          return body();
+        },
+        mockEnviron({ method: 'HEAD', errors: logTo([]) }),
+        sink,
+      );
+      return sink.heads[0]?.find(([name]) => name === 'Content-Length')?.[1];
+    };
+    expect(lengthOf(() => ['hello'])).toBe('5'); // the app made the GET's body: its length is right
+    expect(lengthOf(() => [])).toBeUndefined();
+    expect(lengthOf(function* () {})).toBeUndefined();
+    expect(
+      lengthOf(function* () {
+        yield '';
+      }),
+    ).toBeUndefined();
+  });
+
   it.each([
     ['undefined', undefined, 'returned undefined, not a body; did it forget to return?'],
     ['null', null, 'returned null, not a body'],

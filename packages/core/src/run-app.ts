@@ -247,7 +247,9 @@ class Exchange {
     }
     let headers = this.headers;
     const bodyless = isBodylessStatus(this.status);
-    if (!bodyless && this.contentLength === -1 && knownLength !== undefined) {
+    // an empty body for HEAD says nothing of the GET's length (RFC 9110 §8.6): no `Content-Length: 0`
+    const lengthKnown = knownLength !== undefined && (knownLength > 0 || !this.sink.bodyless);
+    if (!bodyless && this.contentLength === -1 && lengthKnown) {
       // a copy, made at its final size: the app's list may be a constant it sends every time
       const count = headers.length;
       const withLength: HeaderList = new Array(count + 1);

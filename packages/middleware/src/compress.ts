@@ -99,7 +99,7 @@ export function compress(options: CompressOptions = {}): Middleware {
     if (environ.REQUEST_METHOD === 'HEAD') {
       // the GET's headers (RFC 9110 §9.3.2), but nothing to compress (the app's body is closed unread)
       response.deleteHeader('Content-Length');
-      return void response.replaceBody(unsizedHeadBody());
+      return void response.replaceBody([]);
     }
     if (Array.isArray(response.body) && length !== undefined && length <= ONE_SHOT_LIMIT) {
       const bytes = Buffer.concat((response.body as Chunk[]).map(toBuffer));
@@ -115,15 +115,6 @@ export function compress(options: CompressOptions = {}): Middleware {
     response.deleteHeader('Content-Length');
     response.body = transformBody(response.body, (chunks) => streamed(chunks, coder.stream(length)));
   });
-}
-
-/**
- * HEAD's body after compress(): one byte the server never sends (it sends no body to HEAD).
- * Not empty and not an array, since for those the server would add a `Content-Length` of its
- * own (0, or the uncompressed length), which would not be the GET's.
- */
-function* unsizedHeadBody(): Generator<Chunk> {
-  yield new Uint8Array(1);
 }
 
 /** Compresses chunk by chunk, flushing after each, so what the app yields goes out now. */
