@@ -7,6 +7,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // expect.poll() waits for something that comes within milliseconds; its default ceiling
+    // (1 s) is what a loaded 2-core CI machine can take to schedule it
+    expect: { poll: { timeout: 10_000 } },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });
