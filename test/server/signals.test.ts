@@ -44,7 +44,7 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
     });
     const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
-    for (let i = 0; i < 500 && !received.endsWith('}\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && !received.endsWith('}\n'); i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 10));
     expect(received).toMatch(/^HTTP\/1\.1 200 OK/); // answered, and the connection stays open, idle
     const signalled = Date.now();
