@@ -256,8 +256,9 @@ describe('examples/site in process', () => {
     expect(logo.status).toBe(200);
     expect(logo.headers.get('content-type')).toBe('image/svg+xml');
     expect(logo.headers.getSetCookie()).toEqual([]);
+    // the router refuses the dot segment before serveStatic is reached
     const outside = await new Browser().request(site(), { url: '/static/../config.ts' });
-    expect(outside.status).toBe(404);
+    expect(outside.status).toBe(400);
   });
 });
 

@@ -1,9 +1,9 @@
 import { type App, type Environ, PreconditionFailed, validate } from '@tsgi/core';
 import { mockEnviron, request } from '@tsgi/core/testing';
 import { checkPreconditions } from '@tsgi/middleware';
-import { parseEntityTags } from '@tsgi/middleware/entity-tags';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseEntityTags } from '../../packages/middleware/src/entity-tags.js';
 
 const LAST = new Date('2026-12-01T09:00:00Z');
 const check = (

@@ -96,6 +96,25 @@ describe('urlMap', () => {
     expect(response.status).toBe(404);
   });
 
+  it.each([
+    '/api/../admin',
+    '/api/..',
+    '/api/./v2/x',
+    '/api/%2e%2e/admin',
+    '/api/.%2E',
+    '/api/a%2F..%2Fb',
+    '/..',
+  ])('answers %s with a 400 that says why: no app sees a dot segment', async (url) => {
+    const response = await request(map, { url, headers: { Accept: 'application/json' } });
+    expect(response.status).toBe(400);
+    expect(response.text()).toContain('`.` or `..` segment');
+  });
+
+  it('mounts names with dots as usual (/api/.well-known, /api/...)', async () => {
+    expect(await get('/api/.well-known/x')).toMatchObject({ name: 'api', path: '/.well-known/x' });
+    expect(await get('/api/...')).toMatchObject({ name: 'api', path: '/...' });
+  });
+
   it('gives each app its own environ copy', async () => {
     let seen: Environ | undefined;
     const app = urlMap({
@@ -137,6 +156,33 @@ describe('urlMap', () => {
 });
 
 describe('urlMap split (property)', () => {
+  it('answers every path with a mounted app, a 404 or the dot-segment 400, never anything else', async () => {
+    const segment = fc.constantFrom(
+      '.',
+      '..',
+      '...',
+      'api',
+      'v2',
+      '.a',
+      '%2e',
+      '%2E%2e',
+      'a%2F..',
+      '%2F',
+      '',
+    );
+    const path = fc.array(segment, { maxLength: 5 }).map((parts) => `/${parts.join('/')}`);
+    await fc.assert(
+      fc.asyncProperty(path, async (url) => {
+        const response = await request(map, { url });
+        const decoded = decodeURIComponent(url);
+        const dotted = decoded.split('/').some((part) => part === '.' || part === '..');
+        expect(response.status).toBe(dotted ? 400 : 200);
+        if (!dotted) expect(response.json<{ path: string }>().path.split('/')).not.toContain('..');
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps SCRIPT_NAME + PATH_INFO whole and cuts only at a segment boundary', async () => {
     const segment = fc.stringMatching(/^[a-z]{1,3}$/);
     const path = fc.array(segment, { maxLength: 4 }).map((parts) => parts.map((p) => `/${p}`).join(''));

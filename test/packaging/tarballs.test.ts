@@ -96,7 +96,7 @@ const site: App = (environ, startResponse) => {
 export default site;
 `;
 
-// Every entry point, loaded by plain node (no TypeScript tooling): the wildcard's too, one per module.
+// Every entry point, loaded by plain node (no TypeScript tooling): each subpath the exports list.
 const IMPORTS = `import { readdirSync, readFileSync } from 'node:fs';
 const names = ['@tsgi/core', '@tsgi/router', '@tsgi/middleware'];
 const specifiers = [];

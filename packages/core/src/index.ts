@@ -84,6 +84,8 @@ export type {
   Write,
 } from './types.js';
 export {
+  DOT_SEGMENT_REASON,
+  hasDotSegment,
   matchesMountPrefix,
   mountedEnviron,
   moveToScriptName,

@@ -52,9 +52,11 @@ const INLINE_LIMIT = 8 * 1024;
  *
  * Sends `Vary: Accept-Encoding` on every response that could have been compressed, turns a
  * strong `ETag` weak, drops `Accept-Ranges`. The gzip header has no time stamp: the same body
- * compresses to the same bytes. Skipped: HEAD, 204/206/304, `Cache-Control: no-transform`,
- * bodies already encoded, a missing Content-Type, images/video/audio/fonts (not SVG),
- * archives. Defaults suit dynamic content: brotli quality 4 (11 is for build-time assets).
+ * compresses to the same bytes. HEAD gets the headers GET would (`Content-Encoding`, `Vary`,
+ * the weak `ETag`), without the `Content-Length` of the uncompressed body and with nothing
+ * compressed (RFC 9110 §9.3.2; `compression` sends only `Vary`). Skipped: 204/206/304,
+ * `Cache-Control: no-transform`, bodies already encoded, a missing Content-Type,
+ * images/video/audio/fonts (not SVG), archives. Defaults suit dynamic content: brotli quality 4 (11 is for build-time assets).
  *
  * Not for: BREACH-sensitive pages that reflect input next to a secret (mask the secret per
  * response), and static assets you can compress once at build time (`serveStatic`'s
@@ -80,7 +82,8 @@ export function compress(options: CompressOptions = {}): Middleware {
   return mapResponse((response, environ) => {
     if (!compressible(response, eventStream)) return;
     addVary(response, 'Accept-Encoding');
-    if (!isTransformable(response, environ) || (filter !== undefined && !filter(response, environ))) return;
+    if (!isTransformable(response, environ, true) || (filter !== undefined && !filter(response, environ)))
+      return;
     const length = knownLength(response);
     if (length !== undefined && length < threshold) return;
     const encoding = negotiateEncoding(environ.HTTP_ACCEPT_ENCODING, encodings) as
@@ -93,6 +96,11 @@ export function compress(options: CompressOptions = {}): Middleware {
     response.setHeader('Content-Encoding', encoding);
     response.deleteHeader('Accept-Ranges');
     weakenEtag(response);
+    if (environ.REQUEST_METHOD === 'HEAD') {
+      // the GET's headers (RFC 9110 §9.3.2), but nothing to compress (the app's body is closed unread)
+      response.deleteHeader('Content-Length');
+      return void response.replaceBody(unsizedHeadBody());
+    }
     if (Array.isArray(response.body) && length !== undefined && length <= ONE_SHOT_LIMIT) {
       const bytes = Buffer.concat((response.body as Chunk[]).map(toBuffer));
       const answer = (compressed: Buffer) => {
@@ -107,6 +115,15 @@ export function compress(options: CompressOptions = {}): Middleware {
     response.deleteHeader('Content-Length');
     response.body = transformBody(response.body, (chunks) => streamed(chunks, coder.stream(length)));
   });
+}
+
+/**
+ * HEAD's body after compress(): one byte the server never sends (it sends no body to HEAD).
+ * Not empty and not an array, since for those the server would add a `Content-Length` of its
+ * own (0, or the uncompressed length), which would not be the GET's.
+ */
+function* unsizedHeadBody(): Generator<Chunk> {
+  yield new Uint8Array(1);
 }
 
 /** Compresses chunk by chunk, flushing after each, so what the app yields goes out now. */

@@ -57,12 +57,19 @@ export function transform(options: TransformOptions): Middleware {
 }
 
 /**
- * True when a response may have its body transformed at all: not HEAD, a status with a whole
- * body (not 1xx, 204, 206, 304), no `Cache-Control: no-transform` (RFC 9111 §5.2.2.6).
+ * True when a response may have its body transformed at all: not HEAD (unless `headAsGet`, for
+ * a middleware that gives HEAD the headers it gives GET), a status with a whole body (not 1xx,
+ * 204, 206, 304), no `Cache-Control: no-transform` (RFC 9111 §5.2.2.6).
  */
-export function isTransformable(response: Captured, environ: Environ): boolean {
+export function isTransformable(response: Captured, environ: Environ, headAsGet = false): boolean {
   const code = response.code;
-  if (environ.REQUEST_METHOD === 'HEAD' || code < 200 || code === 204 || code === 206 || code === 304)
+  if (
+    (environ.REQUEST_METHOD === 'HEAD' && !headAsGet) ||
+    code < 200 ||
+    code === 204 ||
+    code === 206 ||
+    code === 304
+  )
     return false;
   const cacheControl = response.getHeader('Cache-Control');
   return cacheControl === undefined || !/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(cacheControl);

@@ -1,5 +1,14 @@
 import { domainToASCII } from 'node:url';
-import { type App, type Environ, mountedEnviron, NotFound, normalizeMountPrefix } from '@tsgi/core';
+import {
+  type App,
+  BadRequest,
+  DOT_SEGMENT_REASON,
+  type Environ,
+  hasDotSegment,
+  mountedEnviron,
+  NotFound,
+  normalizeMountPrefix,
+} from '@tsgi/core';
 
 /** What {@link urlMap} mounts: a path prefix (`/api`) or a host and prefix (`http://admin.example.com/`) per app. */
 export type UrlMapEntries = Readonly<Record<string, App>>;
@@ -59,7 +68,9 @@ function requestHost(environ: Environ): [host: string, port: string] {
  * unless the key gives one; an international name as its punycode), and win over keys
  * without a host. The mounted app gets a copy
  * of the environ with the prefix moved from `PATH_INFO` to `SCRIPT_NAME` (core's mount split,
- * the same as the router's), so it builds links under its prefix. No match is a 404.
+ * the same as the router's), so it builds links under its prefix. No match is a 404. A path
+ * with a `.` or `..` segment (`/api/../admin`, also as `%2e%2e`: `PATH_INFO` is decoded) is a
+ * 400, as in the router: the app at `/api` never sees `PATH_INFO` `/../admin`.
  *
  * When not to use it: to dispatch on patterns or methods (`/users/:id`), use a router; to try
  * apps in turn until one knows the path, use {@link cascade}.
@@ -83,6 +94,10 @@ export function urlMap(entries: UrlMapEntries): App {
   );
   const hasHosts = list.some((entry) => entry.host !== undefined);
   return (environ, startResponse) => {
+    const info = environ.PATH_INFO;
+    if (info.indexOf('/.') !== -1 && hasDotSegment(info)) {
+      return new BadRequest(DOT_SEGMENT_REASON)(environ, startResponse);
+    }
     const [host, port] = hasHosts ? requestHost(environ) : ['', ''];
     for (const entry of list) {
       if (

@@ -1,4 +1,4 @@
-import { encodePath } from '@tsgi/core';
+import { encodePath, hasDotSegment } from '@tsgi/core';
 import {
   compile,
   type Key,
@@ -214,6 +214,12 @@ function encodeSegment(text: string, name: string, label: string): string {
   if (text === '.' || text === '..') {
     throw new TypeError(
       `Cannot build a URL for ${label}: parameter "${name}" cannot be "${text}" (a dot-segment)`,
+    );
+  }
+  // `a/..` travels as `a%2F..`, but PATH_INFO decodes it to a dot-segment, which the router refuses
+  if (text.includes('/') && hasDotSegment(`/${text}`)) {
+    throw new TypeError(
+      `Cannot build a URL for ${label}: parameter "${name}" holds a "." or ".." dot-segment between slashes`,
     );
   }
   // Servers refuse a NUL in a path (a 400): a link holding one could never be followed.

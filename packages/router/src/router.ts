@@ -87,7 +87,10 @@ export interface Router<Routes extends RouteMap = RouteMap, Outer extends MountP
  * matches nothing, a thrown `NotFound` (404), which the server renders. `OPTIONS *` (the
  * server-wide question) gets `204` with every method the router's routes answer, and those
  * of the routers mounted in it. A route that could never answer (an earlier one matches
- * every path it does, for its method) is refused when it is added.
+ * every path it does, for its method) is refused when it is added. A path with a `.` or
+ * `..` segment (`/api/../admin`, `/files/..`, also as `%2e%2e` or behind `%2F`, which the server
+ * decodes into `PATH_INFO`) reaches no app: a thrown `BadRequest` (400), so no mounted app or
+ * handler ever resolves one above where it is mounted.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface adds the call signature
 export class Router<Routes extends RouteMap = RouteMap, Outer extends MountParams = NoMountParams> {

@@ -57,3 +57,25 @@ export function mountedEnviron(environ: Environ, prefix: string): Environ | unde
   if (!matchesMountPrefix(path, prefix)) return undefined;
   return moveToScriptName({ ...environ }, prefix, path.slice(prefix.length));
 }
+
+/** Why a path with a dot segment is refused (the 400's reason), the same from the router and urlMap. */
+export const DOT_SEGMENT_REASON =
+  'The path holds a `.` or `..` segment (perhaps percent-encoded): not dispatched';
+
+/**
+ * True when a decoded path (`PATH_INFO`) has a `.` or `..` segment: `/a/../b`, `/a/.`, `/..`.
+ * The server decodes `PATH_INFO`, so `%2e%2e` and `a%2F..` arrive here as real dot segments,
+ * and an app that joins the path (or a parameter taken from it) onto a folder would resolve
+ * them. `/.well-known`, `/...` and `/a..b` are names, not dot segments. The router and
+ * `urlMap()` refuse such a path with a 400 (nginx resolves them and refuses those above the
+ * root; clients resolve them before they send, so a client that sends one is not a browser).
+ * @example hasDotSegment('/api/../admin') // true
+ */
+export function hasDotSegment(path: string): boolean {
+  for (let at = path.indexOf('/.'); at !== -1; at = path.indexOf('/.', at + 2)) {
+    let end = at + 2;
+    if (path.charCodeAt(end) === 46 /* . */) end++;
+    if (end === path.length || path.charCodeAt(end) === 47 /* / */) return true;
+  }
+  return false;
+}

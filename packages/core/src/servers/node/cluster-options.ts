@@ -17,11 +17,25 @@ export interface ClusterOptions {
   bootTimeout?: number;
   /** Milliseconds between a worker's heartbeats. Default a quarter of `timeout`, at most 1 s. */
   heartbeat?: number;
-  /** First delay before respawning a crashed worker, doubled for each start-up crash in a row. Default 100 ms. */
+  /**
+   * First delay before respawning a crashed worker, doubled for each quick exit in a row (see
+   * `minUptime`), up to `maxRespawnDelay`. Default 100 ms.
+   */
   respawnDelay?: number;
   /** Longest respawn delay. Default 10 s. */
   maxRespawnDelay?: number;
-  /** Workers exiting before they listen, this many times in a row, make the primary give up. Default 5. */
+  /**
+   * Milliseconds a worker must stay up after it listens: an exit sooner is a quick exit, which
+   * backs off; once a worker has been up this long, the back-off starts again from
+   * `respawnDelay`. 0: only exits before listening back off. Default 5 s.
+   */
+  minUptime?: number;
+  /**
+   * Start-up failures in a row (a worker exits before it listens, or within `minUptime` of it
+   * before it got any request) with no worker serving make the primary give up and exit 1.
+   * A worker that crashes after serving requests only backs off: it never makes the primary
+   * give up, since a request may be what crashes it. Default 5.
+   */
   crashLimit?: number;
   /** Milliseconds a stopping worker gets before it is killed. Default 30 s. */
   shutdownTimeout?: number;

@@ -19,6 +19,8 @@ export interface WorkerSettings {
 export type WorkerMessage =
   | { readonly tsgi: 'ready'; readonly host: string; readonly port: number }
   | { readonly tsgi: 'beat' }
+  /** The worker got its first request: an exit from now on is not a start-up failure. */
+  | { readonly tsgi: 'serving' }
   | { readonly tsgi: 'recycle'; readonly requests: number }
   | { readonly tsgi: 'fatal'; readonly message: string }
   /** The worker's server closed; it waits for `exit` (see worker.ts). */
@@ -36,13 +38,65 @@ export interface BlockedReport {
   readonly stack?: readonly string[];
 }
 
-/** A message from a worker, or undefined for anything else on the channel. */
-export function workerMessage(message: unknown): WorkerMessage | undefined {
-  if (typeof message !== 'object' || message === null) return undefined;
-  const kind = (message as { tsgi?: unknown }).tsgi;
-  return kind === 'ready' || kind === 'beat' || kind === 'recycle' || kind === 'fatal' || kind === 'closed'
-    ? (message as WorkerMessage)
-    : undefined;
+/**
+ * A message from a worker, checked field by field (the primary must never crash on what a
+ * worker, running app code, sends): undefined for what is not ours (no `tsgi` key: an app's
+ * own messages share the channel), `'malformed'` for one of ours with a wrong shape.
+ */
+export function workerMessage(message: unknown): WorkerMessage | 'malformed' | undefined {
+  if (typeof message !== 'object' || message === null || !('tsgi' in message)) return undefined;
+  const m = message as Record<string, unknown>;
+  switch (m.tsgi) {
+    case 'beat':
+    case 'serving':
+    case 'closed':
+      return { tsgi: m.tsgi };
+    case 'ready':
+      return typeof m.host === 'string' && isPort(m.port)
+        ? { tsgi: 'ready', host: m.host, port: m.port }
+        : 'malformed';
+    case 'recycle':
+      return isCount(m.requests) ? { tsgi: 'recycle', requests: m.requests } : 'malformed';
+    case 'fatal':
+      return typeof m.message === 'string'
+        ? { tsgi: 'fatal', message: m.message.slice(0, 500) }
+        : 'malformed';
+    default:
+      return 'malformed';
+  }
+}
+
+/** A line from a worker's watchdog (see {@link BlockedReport}), checked; undefined when malformed. */
+export function blockedReport(line: string): BlockedReport | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (!isCount(r.blockedMs) || !isCount(r.inFlight)) return undefined;
+  const request = r.request as Record<string, unknown> | undefined | null;
+  const requestOk =
+    request === undefined ||
+    (typeof request === 'object' &&
+      request !== null &&
+      typeof request.method === 'string' &&
+      typeof request.path === 'string' &&
+      isCount(request.ms));
+  const stackOk =
+    r.stack === undefined || (Array.isArray(r.stack) && r.stack.every((f) => typeof f === 'string'));
+  if (!requestOk || !stackOk) return undefined;
+  return r as unknown as BlockedReport;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isPort(value: unknown): value is number {
+  return Number.isInteger(value) && (value as number) > 0 && (value as number) <= 65535;
 }
 
 /** This process is a worker that a tsgi supervisor forked. */

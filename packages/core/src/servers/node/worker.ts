@@ -20,7 +20,8 @@ export function runWorker(handle: ServerHandle, settings: WorkerSettings): void 
   let requests = 0;
   let asked = false;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    requests++;
+    // the first tells the primary this worker serves: an exit from now on is no start-up failure
+    if (requests++ === 0) tell({ tsgi: 'serving' });
     if (settings.maxRequests > 0 && requests >= settings.maxRequests && !asked) {
       asked = true;
       tell({ tsgi: 'recycle', requests });

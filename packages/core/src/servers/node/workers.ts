@@ -3,7 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
-import { type BlockedReport, WORKER_ENV, type WorkerSettings, workerMessage } from './protocol.js';
+import { blockedReport, WORKER_ENV, type WorkerSettings, workerMessage } from './protocol.js';
 
 type State = 'starting' | 'ready' | 'stopping';
 
@@ -11,6 +11,14 @@ interface Slot {
   readonly worker: Worker;
   state: State;
   readonly forkedAt: number;
+  /** When it listened. */
+  readyAt?: number;
+  /** It got a request: an exit from now on is not a start-up failure. */
+  served?: boolean;
+  /** Fires once it has been up `minUptime`: the crash streak is over. */
+  stableTimer?: NodeJS.Timeout;
+  /** A malformed message was logged already (once per worker). */
+  warned?: boolean;
   lastBeat: number;
   fatal?: string;
   killed?: string;
@@ -35,7 +43,12 @@ export function startCluster(options: ClusterOptions, scheme: 'http' | 'https'):
 class Supervisor {
   private readonly slots = new Map<number, Slot>();
   private wanted: number;
+  /** Quick exits in a row (before listening, or within minUptime of it): the back-off's exponent. */
   private failures = 0;
+  /** Of those, the ones before the worker served a request: what makes the primary give up. */
+  private startupFailures = 0;
+  /** One of those start-up failures came after the worker listened (for the give-up message). */
+  private failedAfterListening = false;
   private closing: Promise<void> | undefined;
   private rolling: Promise<void> | undefined;
   private rollingAgain: Promise<void> | undefined;
@@ -54,6 +67,7 @@ class Supervisor {
   private readonly log: (line: string) => void;
   private readonly timeout: number;
   private readonly heartbeat: number;
+  private readonly minUptime: number;
   private readonly signalHandlers: Array<[NodeJS.Signals, () => void]> = [];
 
   constructor(
@@ -63,9 +77,18 @@ class Supervisor {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new TypeError(`serve: workers must be a whole number of at least 1, not ${options.workers}`);
     }
+    for (const name of ['respawnDelay', 'maxRespawnDelay', 'minUptime', 'crashLimit'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(Number.isFinite(value) && value >= (name === 'crashLimit' ? 1 : 0))) {
+        throw new TypeError(
+          `serve: ${name} must be a number of at least ${name === 'crashLimit' ? 1 : 0}, not ${value}`,
+        );
+      }
+    }
     this.wanted = options.workers;
     this.log = options.log ?? stderrLog;
     this.timeout = options.timeout ?? 0;
+    this.minUptime = options.minUptime ?? 5000;
     this.heartbeat =
       options.heartbeat ?? (this.timeout > 0 ? Math.min(1000, Math.max(10, this.timeout / 4)) : 1000);
     if (options.scheduling !== undefined) {
@@ -141,8 +164,14 @@ class Supervisor {
     this.slots.set(worker.id, slot);
     worker.on('message', (raw: unknown) => this.onMessage(slot, raw));
     worker.on('exit', (code, signal) => {
-      this.onExit(slot, code, signal);
-      exited();
+      const judge = () => {
+        this.onExit(slot, code, signal);
+        exited();
+      };
+      // the channel's end comes after every message the worker sent (its `ready`, `serving`):
+      // judge the exit once they are all read, or a worker that listened may look as if it never did
+      if (worker.isConnected()) worker.once('disconnect', judge);
+      else judge();
     });
     const report = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
     if (report) {
@@ -162,11 +191,26 @@ class Supervisor {
   private onMessage(slot: Slot, raw: unknown): void {
     const message = workerMessage(raw);
     if (message === undefined) return;
+    if (message === 'malformed') {
+      if (!slot.warned) {
+        slot.warned = true;
+        this.log(
+          `tsgi: worker ${slot.worker.process.pid} sent a malformed message, ignored (further ones silently): ${safeJson(raw)}`,
+        );
+      }
+      return;
+    }
     slot.lastBeat = Date.now();
-    if (message.tsgi === 'ready') {
+    if (message.tsgi === 'serving') {
+      slot.served = true;
+    } else if (message.tsgi === 'ready') {
       if (slot.state !== 'starting') return;
       slot.state = 'ready';
-      this.failures = 0;
+      slot.readyAt = Date.now();
+      if (this.minUptime > 0) {
+        slot.stableTimer = setTimeout(() => this.stable(slot), this.minUptime);
+        slot.stableTimer.unref();
+      } else this.stable(slot);
       this.address ??= { host: message.host, port: message.port };
       slot.onReady?.(true);
       if (!this.everReady && this.active().filter((s) => s.state === 'ready').length >= this.wanted) {
@@ -186,29 +230,59 @@ class Supervisor {
     }
   }
 
+  /** A worker has been up `minUptime` since it listened: whatever crashed before is over. */
+  private stable(slot: Slot): void {
+    slot.stableTimer = undefined;
+    if (this.failures > 0 && this.closing === undefined) {
+      this.log(
+        `tsgi: worker ${slot.worker.process.pid} has been up ${this.minUptime} ms: the crash back-off is reset`,
+      );
+    }
+    this.failures = 0;
+    this.startupFailures = 0;
+    this.failedAfterListening = false;
+  }
+
   private onExit(slot: Slot, code: number | null, signal: string | null): void {
     this.slots.delete(slot.worker.id);
+    clearTimeout(slot.stableTimer);
     const pid = slot.worker.process.pid;
-    const wasStarting = slot.state === 'starting';
+    const listened = slot.readyAt !== undefined;
+    const upMs = listened ? Date.now() - (slot.readyAt as number) : 0;
     slot.onReady?.(false);
     if (this.closing !== undefined || slot.state === 'stopping') return;
     const how = slot.killed ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
-    if (wasStarting) {
+    const why = slot.fatal ? `: ${slot.fatal}` : '';
+    // quick: before listening, or within minUptime of it (a timer, a lost database, a bad route)
+    const quick = !listened || slot.stableTimer !== undefined;
+    let when = '';
+    let streak = '';
+    if (quick) {
       this.failures++;
-      const why = slot.fatal ? `: ${slot.fatal}` : '';
-      this.log(`tsgi: worker ${pid} ${how} before it listened${why}`);
-      // while others serve (a rolling restart onto broken code, say), there is no loop to break
-      if (this.failures >= (this.options.crashLimit ?? 5) && !this.anyReady()) {
-        this.giveUp(`workers exited before listening ${this.failures} times in a row${why}; giving up`);
-        return;
+      if (!listened || !slot.served) {
+        this.startupFailures++;
+        this.failedAfterListening ||= listened;
+        when = listened ? ` ${upMs} ms after it listened, before any request` : ' before it listened';
+      } else {
+        // it served: the crash may come from a request, so never give up over it (any client
+        // could stop the server), only back off
+        this.startupFailures = 0;
+        this.failedAfterListening = false;
+        streak = ` (quick exit ${this.failures} in a row: up ${upMs} ms, under minUptime ${this.minUptime} ms)`;
       }
-    } else {
-      this.log(`tsgi: worker ${pid} ${how}; starting another`);
+    }
+    // while others serve (a rolling restart onto broken code, say), there is no loop to break
+    if (this.startupFailures >= (this.options.crashLimit ?? 5) && !this.anyReady()) {
+      this.log(`tsgi: worker ${pid} ${how}${when}${why}`);
+      const what = this.failedAfterListening ? 'before serving a request' : 'before listening';
+      this.giveUp(`workers exited ${what} ${this.startupFailures} times in a row${why}; giving up`);
+      return;
     }
     const base = this.options.respawnDelay ?? 100;
-    const delay = wasStarting
+    const delay = quick
       ? Math.min(this.options.maxRespawnDelay ?? 10_000, base * 2 ** (this.failures - 1))
       : base;
+    this.log(`tsgi: worker ${pid} ${how}${when}${why}; starting another in ${delay} ms${streak}`);
     if (this.respawnTimer === undefined) {
       this.respawnTimer = setTimeout(() => {
         this.respawnTimer = undefined;
@@ -294,10 +368,9 @@ class Supervisor {
   }
 
   private onReport(slot: Slot, line: string): void {
-    let report: BlockedReport;
-    try {
-      report = JSON.parse(line) as BlockedReport;
-    } catch {
+    const report = blockedReport(line);
+    if (report === undefined) {
+      this.log(`tsgi: worker ${slot.worker.process.pid} wrote a malformed watchdog report, ignored`);
       return;
     }
     const request = report.request
@@ -384,5 +457,15 @@ class Supervisor {
     on('SIGHUP', () => void this.reload());
     on('SIGTTIN', () => this.more());
     on('SIGTTOU', () => this.fewer());
+  }
+}
+
+/** A value as JSON for a log line, cut short; never throws (a cycle, a BigInt). */
+function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return '(not JSON)';
   }
 }
