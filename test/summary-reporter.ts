@@ -1,10 +1,18 @@
+import type { SerializedError } from 'vitest';
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Ends every run with the plain line CI reads: `N passed, N failed` (and skipped, if any). */
+/**
+ * Ends every run with the plain line CI reads: `N passed, N failed` (and skipped, if any).
+ * An error outside any test (an unhandled rejection, a worker that crashed) fails the run as
+ * vitest's exit code says, so it counts as a failed one here too.
+ */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+  ): void {
     let passed = 0;
-    let failed = 0;
+    let failed = unhandledErrors.length;
     let skipped = 0;
     for (const module of testModules) {
       for (const test of module.children.allTests()) {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { onFreePort } from '../helpers/ports.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/cgi');
 
@@ -25,10 +25,14 @@ interface Lighttpd {
   stop(): Promise<void>;
 }
 
-async function startLighttpd(): Promise<Lighttpd> {
+/** lighttpd on a free port; another one if that was taken before lighttpd could bind it. */
+function startLighttpd(): Promise<Lighttpd> {
+  return onFreePort(startLighttpdOn);
+}
+
+async function startLighttpdOn(port: number): Promise<Lighttpd> {
   const binary = findLighttpd();
   const dir = await mkdtemp(join(tmpdir(), 'tsgi-cgi-'));
-  const port = await freePort();
   const config = join(dir, 'lighttpd.conf');
   await writeFile(
     config,
@@ -56,12 +60,18 @@ async function startLighttpd(): Promise<Lighttpd> {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`lighttpd exited: ${stderr}`);
+    if (child.exitCode !== null) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`lighttpd exited: ${stderr}`);
+    }
     try {
       await fetch(url);
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error(`lighttpd did not start: ${stderr}`);
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`lighttpd did not start: ${stderr}`);
+      }
       await new Promise((done) => setTimeout(done, 50));
     }
   }

@@ -18,8 +18,9 @@ const MAX_AHEAD = 32 * MiB;
 /** If the server ignored backpressure, stop there (256 MiB) rather than fill the memory. */
 const RUNAWAY = 4096;
 
-/** Resolves once `read()` has not changed for a while: the producer stopped. */
+/** Resolves once `read()` has moved from 0, then not changed for a while: the producer stopped. */
 async function settled(read: () => number): Promise<number> {
+  await expect.poll(read).toBeGreaterThan(0); // the request may not even be in yet
   let last = -1;
   let still = 0;
   while (still < 5) {

@@ -10,10 +10,13 @@ export async function pidOf(url: string): Promise<number> {
   return (JSON.parse(response.text) as { pid: number }).pid;
 }
 
-/** Requests until `count` distinct workers answered (for up to 8 s: a new worker takes a moment to listen). */
+/**
+ * Requests until `count` distinct workers answered, for up to 20 s: a new worker takes a moment
+ * to listen (node + tsx load the app: seconds on a loaded machine).
+ */
 export async function distinctPids(url: string, count: number): Promise<Set<number>> {
   const pids = new Set<number>();
-  const until = Date.now() + 8000;
+  const until = Date.now() + 20_000;
   while (pids.size < count && Date.now() < until) {
     pids.add(await pidOf(url));
     if (pids.size < count) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -22,14 +25,14 @@ export async function distinctPids(url: string, count: number): Promise<Set<numb
 }
 
 /**
- * GET on a new connection, given up after 4 s (long enough on a loaded machine). With
+ * GET on a new connection, given up after 8 s (a ceiling for a loaded machine). With
  * round-robin scheduling the primary holds a connection until the worker it handed it to
  * accepts it: one handed to a worker that dies at that moment is never answered nor closed
  * (node:cluster's, not ours), so a client needs a timeout.
  */
 export function get(url: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: 4000 }, (res) => {
+    const req = request(url, { agent: false, timeout: 8000 }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => {
         text += chunk;

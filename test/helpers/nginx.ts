@@ -1,7 +1,7 @@
 // A real nginx (Debian's) for a test: unprivileged, with its config, pid, logs and temp files in
 // a temp folder of its own.   const nginx = await startNginx(conf); … await nginx.close();
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForPort } from './ports.js';
@@ -75,10 +75,21 @@ http {
     }
   };
   try {
+    // nginx writes its pid file once it holds its listening sockets: a port that accepts
+    // before then is another process's
+    const pidFile = join(dir, 'nginx.pid');
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(pidFile)) {
+      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}`);
+      if (Date.now() > deadline) throw new Error('nginx wrote no pid file within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await waitForPort(port, child, 'nginx');
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`nginx did not start: ${(error as Error).message}\n${errors()}`);
+    const message = `nginx did not start: ${(error as Error).message}\n${errors()}`;
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(message);
   }
   return {
     dir,

@@ -12,6 +12,23 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Starts a server that must be told its port up front (redis-server, nginx, lighttpd, a CLI on
+ * $PORT) on a port free right now, and again on another one if it fails to start: between
+ * freePort() closing its probe and the server binding, another process (a test file running
+ * beside this one) can take the port. `launch` must reject when its server did not come up.
+ */
+export async function onFreePort<T>(launch: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await launch(port);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
+/**
  * Resolves once something accepts connections on 127.0.0.1:`port`; rejects after 10 s, or as
  * soon as `child` (the process meant to listen) exits.
  */

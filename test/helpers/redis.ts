@@ -4,7 +4,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './ports.js';
+import { onFreePort } from './ports.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -29,26 +29,54 @@ export function hasRedis(): boolean {
   }
 }
 
-/** Starts redis-server on 127.0.0.1 at a free port. */
+/**
+ * Starts redis-server on 127.0.0.1 at a free port (another one if that was taken meanwhile).
+ * Ready once it says so itself: a port that accepts could be another process's.
+ */
 export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-redis-'));
   let child: ChildProcess;
-  const launch = async () => {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    );
-    await waitForPort(port, child, 'redis-server');
-  };
+  const launch = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      let output = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`redis-server did not start on ${port} within 10 s:\n${output}`));
+      }, 10_000);
+      // read to the end: a full pipe would stall it
+      child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+        if (output.length < 64 * 1024) output += text;
+        if (/Ready to accept connections/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited with ${code} on port ${port}:\n${output}`));
+      });
+    });
+  let port = 0;
+  try {
+    await onFreePort(async (free) => {
+      await launch(free);
+      port = free;
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   };
-  await launch();
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -57,9 +85,10 @@ export async function startRedis(): Promise<RedisServer> {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    // the same port: the apps under test were given this URL (a rare steal fails loudly)
     restart: async () => {
       await stop();
-      await launch();
+      await launch(port);
     },
   };
 }

@@ -28,7 +28,7 @@ async function run(name: string, code: string): Promise<string> {
     ['--conditions=tsgi-source', '--import', 'tsx', path],
     {
       cwd: root,
-      timeout: 15_000,
+      timeout: 45_000, // a ceiling for a loaded machine (node + tsx compiling the snippet)
     },
   );
   return stdout;

@@ -130,7 +130,8 @@ describe('proxy: health', () => {
     const ups = await threeUpstreams(app);
     const { url, events } = await proxyServer({
       upstreams: ups.map((u) => u.url),
-      healthCheck: { path: '/health', interval: 20, timeout: 500 },
+      // a probe's timeout long enough that a stalled event loop never ejects a healthy one
+      healthCheck: { path: '/health', interval: 20, timeout: 5000 },
     });
     const who = async () => (await fetch(url)).headers.get('x-upstream');
     sick = true;
@@ -177,7 +178,7 @@ describe('proxy: health', () => {
     const ups = await threeUpstreams(app);
     const { app: balancer } = await proxyServer({
       upstreams: [ups[0]!.url],
-      healthCheck: { path: '/health', interval: 10, timeout: 500 },
+      healthCheck: { path: '/health', interval: 10, timeout: 5000 },
     });
     await until(() => probes >= 3, 'three probes');
     await balancer.close();

@@ -90,7 +90,7 @@ export async function closeProxies(): Promise<void> {
 }
 
 /** Resolves when `check()` holds, polling on the event loop (for state another socket changes). */
-export async function until(check: () => boolean, what: string, limit = 5000, every = 5): Promise<void> {
+export async function until(check: () => boolean, what: string, limit = 15_000, every = 5): Promise<void> {
   const started = Date.now();
   while (!check()) {
     if (Date.now() - started > limit) throw new Error(`timed out waiting for ${what}`);

@@ -199,13 +199,14 @@ describe.skipIf(!available)('session on the Redis store (a real redis-server)', 
     const admin = newClient(redis.url);
     await admin.connect();
     try {
-      await admin.sendCommand(['CLIENT', 'PAUSE', '600', 'ALL']);
-      const started = Date.now();
+      // a pause well beyond the store's 150 ms, so that a loaded machine's delays cannot blur them
+      await admin.sendCommand(['CLIENT', 'PAUSE', '2000', 'ALL']);
+      const started = Date.now(); // the pause began before its reply: it is over by started + 2000
       const slow = await browser.request(app);
       expect(slow.status).toBe(503);
-      expect(Date.now() - started).toBeLessThan(590); // the store's 150 ms, not the pause
+      expect(Date.now() - started).toBeLessThan(1900); // the store's 150 ms, not the pause
       expect(slow.log).toMatch(/session: session store get failed/);
-      await new Promise((resolve) => setTimeout(resolve, 650));
+      await new Promise((resolve) => setTimeout(resolve, started + 2100 - Date.now()));
       expect((await browser.request(app)).json<Data>().data).toEqual({ a: '1' });
     } finally {
       admin.destroy();

@@ -39,8 +39,16 @@ async function sh(cwd: string, command: string, args: string[], timeout = 120_00
   }
 }
 
-const npmInstall = (cwd: string, specs: string[]) =>
-  sh(cwd, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], 180_000);
+/** npm install, tried once more after a failure: what the registry is asked (from the cache when warm) can hiccup. */
+async function npmInstall(cwd: string, specs: string[]) {
+  const install = () =>
+    sh(cwd, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...specs], 180_000);
+  try {
+    return await install();
+  } catch {
+    return await install();
+  }
+}
 
 let work: string;
 let tarballs: string[];

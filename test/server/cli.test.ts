@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseServe, UsageError } from '../../packages/core/src/servers/node/cli-options.js';
 import { loadApp, parseReference } from '../../packages/core/src/servers/node/load-app.js';
 import { httpRequest } from '../helpers/http.js';
-import { freePort } from '../helpers/ports.js';
+import { onFreePort } from '../helpers/ports.js';
 import { BIN, FIXTURES, runCli, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
@@ -238,9 +238,12 @@ describe('tsgi serve', { timeout: 60_000 }, () => {
   });
 
   it('honours PORT and HOST', async () => {
-    const port = await freePort();
-    const fromEnv = start([BIN, 'serve', app('plain.mjs')], { PORT: String(port), HOST: '127.0.0.1' });
-    await fromEnv.waitFor(new RegExp(`Serving on http://127\\.0\\.0\\.1:${port}`));
+    // a port picked up front can be taken before the CLI binds it: then it exits, and another is tried
+    const port = await onFreePort(async (free) => {
+      const fromEnv = start([BIN, 'serve', app('plain.mjs')], { PORT: String(free), HOST: '127.0.0.1' });
+      await fromEnv.waitFor(new RegExp(`Serving on http://127\\.0\\.0\\.1:${free}`));
+      return free;
+    });
     expect((await httpRequest(`http://127.0.0.1:${port}/env`)).text).toBe('js /env\n');
   });
 

@@ -106,14 +106,14 @@ describe('clients that reset mid-stream', () => {
       );
     }
     await server.connectionsClosed(clients);
-    await expect.poll(() => closed, { timeout: 5000 }).toBe(clients);
+    await expect.poll(() => closed).toBe(clients);
     expect(started).toBe(clients);
     const open = await new Promise<number>((resolve, reject) =>
       server.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
     );
     expect(open).toBe(0);
     // no socket handle left in the process, client side or server side (this file's tests run in turn)
-    await expect.poll(tcpHandles, { timeout: 5000 }).toBe(0);
+    await expect.poll(tcpHandles).toBe(0);
   });
 });
 

@@ -28,7 +28,7 @@ describe('maxRequestsPerConnection', () => {
     const answered = Date.now();
     await Promise.race([connection.whenClosed, sleep(4000)]);
     expect(connection.closed).toBe(true);
-    expect(Date.now() - answered).toBeLessThan(1000);
+    expect(Date.now() - answered).toBeLessThan(3000); // not keepAliveTimeout's 5 s; a loaded CI machine's margin
   });
 
   it('is 1000 by default', async () => {
@@ -41,14 +41,16 @@ describe('keepAliveTimeout', () => {
   it('closes an idle keep-alive connection after it', async () => {
     const server = await startServer(validate(hello), { keepAliveTimeout: 300 });
     const connection = await RawConnection.open(server.port);
+    // timed from before the request: the server arms the timeout once its response is out,
+    // which can be well before this process reads it (a GC pause, a loaded machine)
+    const sent = Date.now();
     connection.write(GET);
     await connection.response();
-    const idle = Date.now();
-    await Promise.race([connection.whenClosed, sleep(5000)]);
+    await Promise.race([connection.whenClosed, sleep(8000)]);
     expect(connection.closed).toBe(true);
-    const elapsed = Date.now() - idle;
-    expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(300 + 2500);
+    const elapsed = Date.now() - sent;
+    expect(elapsed).toBeGreaterThanOrEqual(290); // a timer may fire up to a millisecond early
+    expect(elapsed).toBeLessThan(300 + 4500); // the margin is for a loaded CI machine
   });
 });
 

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasNginx, type Nginx, startNginx } from '../helpers/nginx.js';
-import { freePort, waitForPort } from '../helpers/ports.js';
+import { onFreePort } from '../helpers/ports.js';
 import { hasRedis, type RedisServer, startRedis } from '../helpers/redis.js';
 import { BIN } from '../helpers/tsgi-process.js';
 
@@ -25,26 +25,34 @@ interface Backend {
   output: () => string;
 }
 
-/** `tsgi serve examples/deploy/app.ts` on `port`, named `name` in its answers. */
-async function startBackend(name: string, port: number, redisUrl: string): Promise<Backend> {
-  const child = spawn(process.execPath, [...BACKEND_COMMAND, '--port', String(port)], {
+/** `tsgi serve examples/deploy/app.ts` on a port of its choosing, named `name` in its answers. */
+async function startBackend(name: string, redisUrl: string): Promise<Backend> {
+  const child = spawn(process.execPath, [...BACKEND_COMMAND, '--port', '0'], {
     env: { ...process.env, NODE_OPTIONS: '', BACKEND: name, REDIS_URL: redisUrl, SESSION_KEY: KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: ROOT,
   });
   let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
+  // port 0 and the port it printed: one picked up front could be taken before it listens
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('no "Serving on" within 20 s')), 20_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`backend ${name} did not start: ${error.message}\n${output}`));
+    };
+    const read = (chunk: Buffer) => {
+      output += chunk;
+      const serving = /Serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (serving !== null) {
+        clearTimeout(timer);
+        resolve(Number(serving[1]));
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) => fail(new Error(`exited with ${code}`)));
   });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  try {
-    await waitForPort(port, child);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`backend ${name} did not start: ${(error as Error).message}\n${output}`);
-  }
   return { name, port, child, output: () => output };
 }
 
@@ -95,16 +103,18 @@ describe.skipIf(!ready)('behind nginx, two tsgi serve processes on one Redis', (
 
   beforeAll(async () => {
     redis = await startRedis();
-    const [one, two] = [await freePort(), await freePort()];
-    backends.push(
-      ...(await Promise.all([startBackend('one', one, redis.url), startBackend('two', two, redis.url)])),
-    );
-    nginxPort = await freePort();
-    const conf = readFileSync(new URL('../../examples/deploy/nginx.conf', import.meta.url), 'utf8')
-      .replace('127.0.0.1:8001', `127.0.0.1:${one}`)
-      .replace('127.0.0.1:8002', `127.0.0.1:${two}`)
-      .replace('listen 127.0.0.1:8080', `listen 127.0.0.1:${nginxPort}`);
-    nginx = await startNginx(conf, nginxPort);
+    backends.push(...(await Promise.all([startBackend('one', redis.url), startBackend('two', redis.url)])));
+    const [one, two] = backends.map((backend) => backend.port);
+    const template = readFileSync(new URL('../../examples/deploy/nginx.conf', import.meta.url), 'utf8');
+    nginx = await onFreePort(async (port) => {
+      const conf = template
+        .replace('127.0.0.1:8001', `127.0.0.1:${one}`)
+        .replace('127.0.0.1:8002', `127.0.0.1:${two}`)
+        .replace('listen 127.0.0.1:8080', `listen 127.0.0.1:${port}`);
+      const started = await startNginx(conf, port);
+      nginxPort = port;
+      return started;
+    });
   }, 30_000);
 
   afterAll(async () => {

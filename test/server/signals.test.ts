@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { distinctPids, steadyLoad } from '../helpers/load.js';
+import { RawConnection } from '../helpers/raw.js';
 import { BIN, FIXTURES, serveCli, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
@@ -19,11 +20,16 @@ const TOOLS = `${FIXTURES}apps.ts#tools`;
 describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () => {
   it('SIGTERM: a long response in flight completes, then the master exits 0', async () => {
     const cli = await serveCli([TOOLS, '--workers', '2', '--graceful-timeout', '5']);
-    const slow = httpRequest(`${cli.url}/slow?ms=700`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    const connection = await RawConnection.open(Number(new URL(cli.url).port));
+    connection.write('GET /drip?ms=700 HTTP/1.1\r\nHost: x\r\n\r\n');
+    // in flight for sure: a worker has answered its head (a fixed sleep could signal before a
+    // loaded machine had even handed the connection to a worker)
+    await connection.waitForText('first\n');
     cli.child.kill('SIGTERM');
-    const response = await slow;
-    expect(response.status).toBe(200);
+    const response = await connection.response();
+    expect([response.status, response.complete]).toEqual([200, true]);
+    expect(response.body.toString()).toMatch(/^first\n\{"pid":\d+\}\n$/);
+    connection.destroy();
     expect(await cli.exited).toBe(0);
     await expect(httpRequest(cli.url)).rejects.toThrow(/ECONNREFUSED/);
   });
@@ -38,7 +44,7 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
     });
     const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write('GET /idle HTTP/1.1\r\nHost: x\r\n\r\n');
-    for (let i = 0; i < 500 && !received.endsWith('}\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && !received.endsWith('}\n'); i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 10));
     expect(received).toMatch(/^HTTP\/1\.1 200 OK/); // answered, and the connection stays open, idle
     const signalled = Date.now();
@@ -86,6 +92,9 @@ describe('tsgi serve --workers: signals and recycling', { timeout: 60_000 }, () 
     ]);
     const load = steadyLoad(cli.url, 2);
     await cli.waitFor(/reached its max requests; replacing it[\s\S]*reached its max requests/);
+    // the second message comes once the first replacement listens, maybe before it answered
+    // anyone (both first workers reach 5 at about the same time): keep the load on until it has
+    for (let i = 0; i < 400 && load.result.pids.size <= 2; i++) await new Promise((r) => setTimeout(r, 20));
     const result = await load.stop();
     expect(result.errors).toEqual([]);
     expect(result.pids.size).toBeGreaterThan(2);

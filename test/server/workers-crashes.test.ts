@@ -7,7 +7,7 @@ import { serve } from '@tsgi/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http.js';
 import { pidOf } from '../helpers/load.js';
-import { freePort } from '../helpers/ports.js';
+import { onFreePort } from '../helpers/ports.js';
 import { FIXTURES, type Running, start, stopProcesses } from '../helpers/tsgi-process.js';
 
 afterEach(stopProcesses);
@@ -25,6 +25,18 @@ function crashing(options: object, crashFirst: number, extra: NodeJS.ProcessEnv 
 }
 
 const lines = (text: string) => text.trim().split('\n');
+
+/**
+ * crashing() on a fixed free port, once its primary printed its URL; on another port if that one
+ * was taken before the primary bound it (the workers then fail to listen, and it gives up).
+ */
+function crashingOnFreePort(options: object, crashFirst: number): Promise<[Running, string]> {
+  return onFreePort(async (port) => {
+    const script = crashing({ ...options, port }, crashFirst);
+    const [, url] = await script.waitFor(/primary (http:\/\/\S+)/);
+    return [script, url as string];
+  });
+}
 
 /**
  * Once a worker answers `url`: with one worker, the port refuses connections (node:cluster
@@ -61,14 +73,12 @@ describe('workers that crash', { timeout: 60_000 }, () => {
 
   it('backs off a worker that crashes soon after serving, but never gives up over it', async () => {
     // a fixed port: with port 0, a worker started after the last one died may get another
-    const port = await freePort();
-    const script = crashing(
-      { port, respawnDelay: 20, maxRespawnDelay: 80, crashLimit: 1, minUptime: 60_000 },
+    const [script, url] = await crashingOnFreePort(
+      { respawnDelay: 20, maxRespawnDelay: 80, crashLimit: 1, minUptime: 60_000 },
       0,
     );
-    const [, url] = await script.waitFor(/primary (http:\/\/\S+)/);
     for (const [n, delay] of [20, 40, 80, 80].entries()) {
-      await whenServing(url as string);
+      await whenServing(url);
       const pid = await pidOf(`${url}/crash`); // answers, then exits with code 3
       await script.waitFor(
         new RegExp(
@@ -77,26 +87,27 @@ describe('workers that crash', { timeout: 60_000 }, () => {
       );
     }
     // crashLimit 1 counts start-up failures only: the primary is still there, and a worker answers
-    await whenServing(url as string);
+    await whenServing(url);
     expect(script.child.exitCode).toBeNull();
     expect(script.stderr).not.toMatch(/giving up/);
   });
 
   it('starts the back-off again once a worker has stayed up minUptime', async () => {
-    const port = await freePort();
-    const script = crashing({ port, respawnDelay: 50, maxRespawnDelay: 1000, minUptime: 2500 }, 2);
+    const [script, url] = await crashingOnFreePort(
+      { respawnDelay: 50, maxRespawnDelay: 1000, minUptime: 2500 },
+      2,
+    );
     await script.waitFor(/ before any request; starting another in 50 ms\n/);
     await script.waitFor(/ before any request; starting another in 100 ms\n/);
     const [, stayed] = await script.waitFor(
       /tsgi: worker (\d+) has been up 2500 ms: the crash back-off is reset\n/,
     );
-    const [, url] = await script.waitFor(/primary (http:\/\/\S+)/);
     expect(await pidOf(`${url}/crash`)).toBe(Number(stayed));
     // it had been up longer than minUptime: the first delay again, and no streak
     await script.waitFor(
       new RegExp(`tsgi: worker ${stayed} exited with code 3; starting another in 50 ms\n`),
     );
-    await whenServing(url as string);
+    await whenServing(url);
   });
 
   it('ignores malformed messages and watchdog reports from a worker, logging each kind once', async () => {
