@@ -24,6 +24,8 @@ export class Session {
   #userId: string | null | undefined;
   #user: string | undefined;
   #sealed = false;
+  /** Whether the app read or changed the session: its response then depends on the cookie. */
+  #used = false;
   /** Ids to end when the response goes out: by regenerate() and destroy(). */
   readonly ended: string[] = [];
   /** Whether the session is to be written whole under a new id (regenerate(), or new). */
@@ -45,6 +47,7 @@ export class Session {
 
   /** The user it belongs to (see {@link setUser}). */
   get userId(): string | undefined {
+    this.#used = true;
     return this.#user;
   }
 
@@ -53,26 +56,31 @@ export class Session {
    * for the cookie store (the cookie is the session).
    */
   get id(): string | undefined {
+    this.#used = true;
     return this.#id;
   }
 
   /** True when the request brought no valid session: nothing was stored for it before. */
   get isNew(): boolean {
+    this.#used = true;
     return this.#isNew;
   }
 
   /** The value under `key`, or undefined. */
   get<T = Json>(key: string): T | undefined {
+    this.#used = true;
     return this.#data.get(key) as T | undefined;
   }
 
   /** Whether `key` holds a value. */
   has(key: string): boolean {
+    this.#used = true;
     return this.#data.has(key);
   }
 
   /** The keys held. */
   keys(): string[] {
+    this.#used = true;
     return [...this.#data.keys()];
   }
 
@@ -176,7 +184,7 @@ export class Session {
       ttlMs,
     };
     if (idleExpiresAt !== undefined) change.idleExpiresAt = idleExpiresAt;
-    const userId = whole && this.#userId === undefined ? this.userId : this.#userId;
+    const userId = whole && this.#userId === undefined ? this.#user : this.#userId;
     if (userId !== undefined) change.userId = userId;
     return change;
   }
@@ -189,7 +197,7 @@ export class Session {
       expiresAt,
     };
     if (idleExpiresAt !== undefined) record.idleExpiresAt = idleExpiresAt;
-    if (this.userId !== undefined) record.userId = this.userId;
+    if (this.#user !== undefined) record.userId = this.#user;
     return record;
   }
 
@@ -204,7 +212,13 @@ export class Session {
     this.#sealed = true;
   }
 
+  /** @internal whether the app read or changed the session (a `Vary: Cookie` response). */
+  get used(): boolean {
+    return this.#used;
+  }
+
   #writable(what: string): void {
+    this.#used = true;
     if (this.#sealed) {
       throw new Error(
         `session.${what} after the response head went out (inside a streaming body): the session is saved before the head, so this change cannot be; make it before the response starts`,

@@ -11,6 +11,7 @@ import {
 import { serializeCookie } from '../cookie-header.js';
 import { signingKeys } from '../cookie-signing.js';
 import { verifiedCache } from '../verified-cache.js';
+import { keepPrivate, varyOnCookie } from './cache-headers.js';
 import { memoryStore } from './memory-store.js';
 import { attributesOf, type Context, commit, type Loaded, load, quiet } from './persist.js';
 import { Session } from './session-state.js';
@@ -73,7 +74,9 @@ function positive(value: unknown, option: string, fallback: number | undefined):
  * before the response head goes out, so a redirect after login never beats its session.
  * A thrown HTTPError still saves (a flash survives a 4xx); any other throw saves nothing.
  * A store that fails or is slower than `timeout` is a 503, the reason logged to `tsgi.errors`.
- * A response that sets the session cookie gets `Cache-Control: private` unless it has its own.
+ * Caches: a response that sets the session cookie is made `Cache-Control: private` (an app's
+ * `public` and `s-maxage` are dropped, its `max-age` kept), and one the app used the session for
+ * gets `Vary: Cookie` (as Django does), so no shared cache hands one user's page or cookie to another.
  * Not for: APIs that authenticate each request with a token (no cookie, no CSRF to defend).
  * @example
  * const app = session({ keys: [process.env.SESSION_KEY!], store: memoryStore() })((environ, startResponse) => {
@@ -137,6 +140,7 @@ export function session(options: SessionOptions): Middleware {
       // sealed before the write, not after: a change made by work the app left running, while
       // the write is in flight, would be lost without a word
       state.seal();
+      if (state.used) varyOnCookie(response);
       if (quiet(context, loaded)) return send(response, startResponse);
       let setCookie: string | undefined;
       try {
@@ -148,8 +152,7 @@ export function session(options: SessionOptions): Middleware {
       }
       if (setCookie !== undefined) {
         response.appendHeader('Set-Cookie', setCookie);
-        // a shared cache must never hand one user's session cookie to the next
-        if (response.getHeader('Cache-Control') === undefined) response.setHeader('Cache-Control', 'private');
+        keepPrivate(response); // a shared cache must never hand one user's session cookie to the next
       }
       // the store write is done: only now may the head go out
       return send(response, startResponse);
