@@ -131,3 +131,27 @@ describe('privateCacheControl', () => {
     );
   });
 });
+
+describe('the memory store read without a copy', () => {
+  it('hands the app a copy of an object it may change: the stored session stays as saved', async () => {
+    const browser = new Browser();
+    const store = memoryStore();
+    const app = validate(
+      session({ keys: [KEY], store })((environ, startResponse) => {
+        const s = getSession(environ);
+        if (environ.QUERY_STRING === 'login') s.set('cart', { items: [1] });
+        const cart = s.get<{ items: number[] }>('cart');
+        // changed in place on a read, never set(): must not reach the store
+        if (environ.QUERY_STRING !== 'login') cart?.items.push(99);
+        const again = s.get<{ items: number[] }>('cart');
+        startResponse('200 OK', [['Content-Type', 'application/json']]);
+        return [JSON.stringify({ same: cart === again, cart: again })];
+      }),
+    );
+    await browser.request(app, { url: '/?login' });
+    const first = await browser.request(app);
+    expect(first.json()).toEqual({ same: true, cart: { items: [1, 99] } }); // one copy per request
+    const second = await browser.request(app);
+    expect(second.json()).toEqual({ same: true, cart: { items: [1, 99] } }); // the store still holds [1]
+  });
+});

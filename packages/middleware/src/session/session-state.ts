@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { copyJson } from './copy-json.js';
 import type { Json, SessionChange, SessionRecord } from './store.js';
 
 /**
@@ -35,12 +36,21 @@ export class Session {
   /** When the session was created (ms): its absolute lifetime counts from here. */
   createdAt: number;
 
-  /** @internal built by the session middleware. */
-  constructor(id: string | undefined, record: SessionRecord | undefined, now: number) {
+  /** Values are the store's own (a synchronous in-process read): copy an object before handing it out. */
+  readonly #shared: boolean;
+  /** Keys whose value is this session's own (copied out of the store, or set): no copy needed. */
+  #own: Set<string> | undefined;
+
+  /** @internal built by the session middleware; `shared`: `record` is the store's, not a copy. */
+  constructor(id: string | undefined, record: SessionRecord | undefined, now: number, shared = false) {
     this.#id = id;
     this.#now = now;
     this.#isNew = record === undefined;
-    this.#data = new Map(Object.entries(record?.data ?? {}));
+    this.#shared = shared;
+    // a snapshot of the keys: a later write to the store (another request) does not show here
+    this.#data = new Map();
+    const data = record?.data;
+    if (data !== undefined) for (const key of Object.keys(data)) this.#data.set(key, data[key] as Json);
     this.createdAt = record?.createdAt ?? now;
     this.#user = record?.userId;
   }
@@ -69,7 +79,15 @@ export class Session {
   /** The value under `key`, or undefined. */
   get<T = Json>(key: string): T | undefined {
     this.#used = true;
-    return this.#data.get(key) as T | undefined;
+    const value = this.#data.get(key);
+    if (this.#shared && typeof value === 'object' && value !== null && !this.#own?.has(key)) {
+      // the store's own object: the app gets (and keeps) a copy it may change freely
+      const copy = copyJson(value);
+      this.#data.set(key, copy);
+      this.#ownKey(key);
+      return copy as T;
+    }
+    return value as T | undefined;
   }
 
   /** Whether `key` holds a value. */
@@ -94,6 +112,7 @@ export class Session {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`session.set(${JSON.stringify(key)}): the value is not JSON`);
     this.#data.set(key, JSON.parse(text) as Json);
+    if (this.#shared) this.#ownKey(key);
     this.#set.add(key);
     this.#deleted.delete(key);
   }
@@ -215,6 +234,11 @@ export class Session {
   /** @internal whether the app read or changed the session (a `Vary: Cookie` response). */
   get used(): boolean {
     return this.#used;
+  }
+
+  #ownKey(key: string): void {
+    this.#own ??= new Set();
+    this.#own.add(key);
   }
 
   #writable(what: string): void {
