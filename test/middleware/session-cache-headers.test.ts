@@ -78,6 +78,17 @@ describe('session responses and shared caches', () => {
     expect(anonymous.headers.get('Vary')).toBe('Cookie'); // the logged-out page must not reach a user either
   });
 
+  it('adds Cookie to Vary once, and never to Vary: *', async () => {
+    const browser = new Browser();
+    const app = stack();
+    await browser.request(app, { url: url('login') });
+    const vary = async (...headers: string[]) =>
+      (await browser.request(app, { url: url('read', ...headers.map(h)) })).headers.get('Vary');
+    expect(await vary('Vary:*')).toBe('*');
+    expect(await vary('vary:accept-encoding, COOKIE')).toBe('accept-encoding, COOKIE');
+    expect(await vary('Vary:Origin', 'Vary:Accept')).toBe('Origin, Accept, Cookie');
+  });
+
   it('leaves a response the session was not used for alone', async () => {
     const browser = new Browser();
     const app = stack();
