@@ -82,7 +82,7 @@ export function varyOnCookie(response: Captured): void {
   for (let i = 0; i < headers.length; i++) {
     const name = (headers[i] as [string, string])[0];
     if (name.length === 4 && name.toLowerCase() === 'vary') {
-      if (vary >= 0) return varyJoined(response); // several Vary headers: rare
+      if (vary >= 0) return void varyJoined(response); // several Vary headers: rare
       vary = i;
     }
   }
