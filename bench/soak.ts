@@ -285,7 +285,7 @@ async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['server'], {
     execArgv: [...process.execArgv, '--expose-gc'],
     // glibc gives each zlib thread-pool thread its own malloc arena and returns little of it: RSS
-    // then creeps for minutes with the JS heap flat (a run at 12:49 UTC: +11.4% RSS, heap −1.2%).
+    // then creeps for minutes with the JS heap flat (a run at 12:45 UTC: +11.4% RSS, heap −1.2%).
     // Two arenas, as many Node deployments set, keep RSS about what the process holds.
     env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
