@@ -19,7 +19,6 @@ import {
   session,
 } from '@tsgi/middleware';
 import { router } from '@tsgi/router';
-import { createClient } from 'redis';
 import {
   ANONYMOUS,
   announce,
@@ -33,12 +32,18 @@ import {
   TEXT,
 } from './common.js';
 
-// Connected before listening, as the peers' servers do. The store and session timeouts are raised
+// Connected before listening, as the peers' servers do. The Redis client is loaded only for the
+// Redis rows (so in every stack server): loading it where it is not used made V8 pretenure an
+// allocation site of the request path in 2 runs of 3, and then each request's garbage outlived the
+// scavenges and paid for a mark-compact every ~1,700 requests (the 45–66% batch spread of
+// results/2026-12-01-stack.md; see "Second session" there). The store and session timeouts are raised
 // from 2 s because under valgrind (bench:count) every call runs ~50× slower; a timeout's length
 // costs nothing per request.
 const url = process.env.BENCH_REDIS_URL;
 const TIMEOUT_MS = 60_000;
-const client = url ? ((await createClient({ url }).connect()) as unknown as RedisClientLike) : undefined;
+const client = url
+  ? ((await (await import('redis')).createClient({ url }).connect()) as unknown as RedisClientLike)
+  : undefined;
 const store = client ? redisStore({ client, timeout: TIMEOUT_MS }) : memoryStore();
 const headers: Array<[string, string]> = [['Content-Type', TEXT]];
 

@@ -56,67 +56,83 @@ export function errors(options: ErrorsOptions = {}): Middleware {
     return errorPage(new InternalServerError(), environ.HTTP_ACCEPT);
   };
 
+  // The per-request work is in module functions, not closures made per request: only the
+  // watch on the app's own startResponse needs a closure of its own.
   return (app: App): App =>
     (environ, startResponse) => {
-      const answer = (error: unknown): Body => {
-        if (!isHTTPError(error) || error.status >= 500) logError(environ, error);
-        const page = pageFor(error, environ);
-        startResponse(`${page.status} ${page.reason}`, page.headers);
-        return [page.body];
-      };
-      // sees what the app throws itself, so a 5xx HTTPError is logged before capture renders it
-      const watched: App = (inner, innerStart) => {
-        let started = false;
-        const start: StartResponse = (status, headers, error) => {
-          started = true;
-          return innerStart(status, headers, error);
-        };
-        // a lazy body (startResponse inside it) can throw while capture pulls it: note that too
-        const lazy = (body: Body): Body =>
-          started || !isLazyBody(body)
-            ? body
-            : onBodyDone(body, (outcome) => {
-                // a non-HTTPError propagates out of capture and is logged by answer()
-                if (outcome.state === 'error' && !started && isHTTPError(outcome.error)) note(outcome.error);
-              });
-        try {
-          const body = app(inner, start);
-          return typeof (body as Partial<Promise<Body>>).then === 'function'
-            ? Promise.resolve(body).then(lazy, noted)
-            : lazy(body as Body);
-        } catch (error) {
-          return noted(error);
-        }
-      };
-      const note = (error: unknown) => {
-        if (isHTTPError(error) && error.status >= 500) logError(environ, error);
-      };
-      const noted = (error: unknown): never => {
-        note(error);
-        throw error;
-      };
       let captured: Captured | Promise<Captured>;
       try {
-        captured = capture(watched, environ);
+        captured = capture(watch(app, environ), environ);
       } catch (error) {
-        return answer(error);
+        return answer(error, environ, startResponse, pageFor);
       }
-      const forward = (response: Captured): Body => {
-        if (!Array.isArray(response.body))
-          response.body = guarded(response.body, environ, startResponse, pageFor);
-        try {
-          return send(response, startResponse);
-        } catch (error) {
-          // the server refused the app's status or headers (a CR/LF in a value, say): nothing
-          // went out, and send() closed the body
-          return answer(error);
-        }
-      };
       if (captured instanceof Promise) {
-        return captured.then(forward, answer);
+        return captured.then(
+          (response) => forward(response, environ, startResponse, pageFor),
+          (error: unknown) => answer(error, environ, startResponse, pageFor),
+        );
       }
-      return forward(captured);
+      return forward(captured, environ, startResponse, pageFor);
     };
+}
+
+type PageFor = (error: unknown, environ: Environ) => ErrorPage;
+
+/** The error page for `error`, logged first when it is a failure (not a 4xx answer). */
+function answer(error: unknown, environ: Environ, startResponse: StartResponse, pageFor: PageFor): Body {
+  if (!isHTTPError(error) || error.status >= 500) logError(environ, error);
+  const page = pageFor(error, environ);
+  startResponse(`${page.status} ${page.reason}`, page.headers);
+  return [page.body];
+}
+
+function forward(response: Captured, environ: Environ, startResponse: StartResponse, pageFor: PageFor): Body {
+  if (!Array.isArray(response.body)) response.body = guarded(response.body, environ, startResponse, pageFor);
+  try {
+    return send(response, startResponse);
+  } catch (error) {
+    // the server refused the app's status or headers (a CR/LF in a value, say): nothing
+    // went out, and send() closed the body
+    return answer(error, environ, startResponse, pageFor);
+  }
+}
+
+/** A 5xx HTTPError the app threw itself: logged here, before capture renders it to its page. */
+function note(error: unknown, environ: Environ): void {
+  if (isHTTPError(error) && error.status >= 500) logError(environ, error);
+}
+
+function noted(error: unknown, environ: Environ): never {
+  note(error, environ);
+  throw error;
+}
+
+/** The app, seeing what it throws itself (so a 5xx HTTPError is logged before capture renders it). */
+function watch(app: App, environ: Environ): App {
+  return (inner, innerStart) => {
+    let started = false;
+    const start: StartResponse = (status, headers, error) => {
+      started = true;
+      return innerStart(status, headers, error);
+    };
+    // a lazy body (startResponse inside it) can throw while capture pulls it: note that too
+    const lazy = (body: Body): Body =>
+      started || !isLazyBody(body)
+        ? body
+        : onBodyDone(body, (outcome) => {
+            // a non-HTTPError propagates out of capture and is logged by answer()
+            if (outcome.state === 'error' && !started && isHTTPError(outcome.error))
+              note(outcome.error, environ);
+          });
+    try {
+      const body = app(inner, start);
+      return typeof (body as Partial<Promise<Body>>).then === 'function'
+        ? Promise.resolve(body).then(lazy, (error: unknown) => noted(error, environ))
+        : lazy(body as Body);
+    } catch (error) {
+      return noted(error, environ);
+    }
+  };
 }
 
 /** An iterable body object (not an array, not what capture refuses: a string, bytes, no iterator). */

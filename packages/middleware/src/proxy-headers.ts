@@ -41,6 +41,11 @@ const X_KEYS: Record<Field, `HTTP_${string}`> = {
   port: 'HTTP_X_FORWARDED_PORT',
   prefix: 'HTTP_X_FORWARDED_PREFIX',
 };
+/** Every header proxyHeaders reads, once (not an array built per request). */
+const PROXY_KEYS: readonly `HTTP_${string}`[] = [...Object.values(X_KEYS), 'HTTP_FORWARDED'];
+/** The original headers of a request that came with none of them: one shared, frozen object. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /**
  * What the server saw before {@link proxyHeaders} rewrote the environ, or undefined when it
  * did not run.
@@ -109,10 +114,12 @@ export function proxyHeaders(options: ProxyHeadersOptions = {}): Middleware {
 
   return (app: App): App =>
     (environ, startResponse) => {
-      const headers: Record<string, string> = {};
-      for (const key of [...Object.values(X_KEYS), 'HTTP_FORWARDED'] as const) {
+      let headers: Record<string, string> = NO_HEADERS;
+      for (const key of PROXY_KEYS) {
         const value = environ[key];
-        if (typeof value === 'string') headers[key] = value;
+        if (typeof value !== 'string') continue;
+        if (headers === NO_HEADERS) headers = {};
+        headers[key] = value;
       }
       environ[ORIGINAL_KEY] = {
         REMOTE_ADDR: environ.REMOTE_ADDR,
@@ -123,6 +130,8 @@ export function proxyHeaders(options: ProxyHeadersOptions = {}): Middleware {
         SCRIPT_NAME: environ.SCRIPT_NAME,
         headers,
       } satisfies ProxyOriginal;
+      // reached directly (no proxy header at all): nothing to believe and nothing to remove
+      if (headers === NO_HEADERS) return app(environ, startResponse);
       if (forwarded) {
         for (const key of Object.values(X_KEYS)) delete environ[key];
         if (headers.HTTP_FORWARDED !== undefined) applyForwarded(environ, headers.HTTP_FORWARDED, hops);

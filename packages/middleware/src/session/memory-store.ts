@@ -1,5 +1,11 @@
 import { copyJson, copyRecord } from './copy-json.js';
-import type { Json, ServerStore, SessionChange, SessionRecord } from './store.js';
+import {
+  type Json,
+  registerSyncRead,
+  type ServerStore,
+  type SessionChange,
+  type SessionRecord,
+} from './store.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -94,7 +100,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const timer = setInterval(sweep, sweepInterval);
   timer.unref();
 
-  return {
+  const store: MemoryStore = {
     kind: 'server',
     inProcess: true,
     get size() {
@@ -144,4 +150,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       clearInterval(timer);
     },
   };
+  // the session's read path: the record itself, which apply() never changes in place below the
+  // top level (it assigns fresh copies), and the session never changes at all
+  registerSyncRead(store, (id) => live(id)?.record);
+  return store;
 }

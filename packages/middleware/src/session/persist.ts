@@ -5,7 +5,7 @@ import { type SigningKeys, sign, type Verified } from '../cookie-signing.js';
 import { getCookies } from '../cookies.js';
 import type { SessionOptions } from './session.js';
 import { Session } from './session-state.js';
-import { type SessionRecord, type SessionStore, within } from './store.js';
+import { type SessionRecord, type SessionStore, StoreUnavailable, within } from './store.js';
 
 /** What load and commit need of the session options, checked. */
 export interface Context {
@@ -19,6 +19,8 @@ export interface Context {
   cookie: NonNullable<SessionOptions['cookie']>;
   /** `verify` for the id cookie under `keys`, remembering ids that verified (verified-cache.ts). */
   verifyId: (signed: string | undefined) => Verified;
+  /** The store's synchronous read, when it has one (the memory store): see store.ts. */
+  readNow: ((id: string) => SessionRecord | undefined) | undefined;
 }
 
 export interface Loaded {
@@ -35,17 +37,19 @@ function alive(record: SessionRecord, at: number): boolean {
   return at < record.expiresAt && (record.idleExpiresAt === undefined || at < record.idleExpiresAt);
 }
 
-/** Reads the session the request's cookie names (a new one for anything that does not verify or is over). */
-export async function load(context: Context, environ: Environ, at: number): Promise<Loaded> {
+/**
+ * Reads the session the request's cookie names (a new one for anything that does not verify or
+ * is over). Synchronous for the cookie store and a store with a synchronous read (the memory
+ * store): the everyday request then makes no promise; a promise for any other store.
+ */
+export function load(context: Context, environ: Environ, at: number): Loaded | Promise<Loaded> {
   const { store, keys, name } = context;
   const raw = getCookies(environ).get(name);
   const hadCookie = raw !== undefined;
   if (store.kind === 'sealed') {
     // anything that does not open, or is past its sealed expiry, is a new empty session: no fallback
     const opened = raw === undefined ? undefined : store.unseal(raw, keys, name);
-    if (opened === undefined || !alive(opened.record, at)) {
-      return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
-    }
+    if (opened === undefined || !alive(opened.record, at)) return fresh(at, hadCookie);
     return {
       state: new Session('sealed', opened.record, at),
       sentId: 'sealed',
@@ -54,19 +58,37 @@ export async function load(context: Context, environ: Environ, at: number): Prom
     };
   }
   const verified = context.verifyId(raw);
-  if (verified.status !== 'valid') {
-    return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
+  if (verified.status !== 'valid') return fresh(at, hadCookie);
+  const { value: id, stale } = verified;
+  if (context.readNow !== undefined) {
+    let record: SessionRecord | undefined;
+    try {
+      record = context.readNow(id);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailable(`session store get failed: ${reason}`, { cause: error });
+    }
+    return found(record, id, stale, at, hadCookie, true);
   }
-  const record = await within(store.get(verified.value), context.timeout, 'get', store.inProcess);
-  if (record === undefined || !alive(record, at)) {
-    return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
-  }
-  return {
-    state: new Session(verified.value, record, at),
-    sentId: verified.value,
-    stale: verified.stale,
-    hadCookie,
-  };
+  return within(store.get(id), context.timeout, 'get', store.inProcess).then((record) =>
+    found(record, id, stale, at, hadCookie, false),
+  );
+}
+
+function fresh(at: number, hadCookie: boolean): Loaded {
+  return { state: new Session(undefined, undefined, at), sentId: undefined, stale: false, hadCookie };
+}
+
+function found(
+  record: SessionRecord | undefined,
+  id: string,
+  stale: boolean,
+  at: number,
+  hadCookie: boolean,
+  shared: boolean,
+): Loaded {
+  if (record === undefined || !alive(record, at)) return fresh(at, hadCookie);
+  return { state: new Session(id, record, at, shared), sentId: id, stale, hadCookie };
 }
 
 /**

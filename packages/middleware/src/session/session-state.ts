@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { copyJson } from './copy-json.js';
 import type { Json, SessionChange, SessionRecord } from './store.js';
 
 /**
@@ -24,6 +25,8 @@ export class Session {
   #userId: string | null | undefined;
   #user: string | undefined;
   #sealed = false;
+  /** Whether the app read or changed the session: its response then depends on the cookie. */
+  #used = false;
   /** Ids to end when the response goes out: by regenerate() and destroy(). */
   readonly ended: string[] = [];
   /** Whether the session is to be written whole under a new id (regenerate(), or new). */
@@ -33,18 +36,28 @@ export class Session {
   /** When the session was created (ms): its absolute lifetime counts from here. */
   createdAt: number;
 
-  /** @internal built by the session middleware. */
-  constructor(id: string | undefined, record: SessionRecord | undefined, now: number) {
+  /** Values are the store's own (a synchronous in-process read): copy an object before handing it out. */
+  readonly #shared: boolean;
+  /** Keys whose value is this session's own (copied out of the store, or set): no copy needed. */
+  #own: Set<string> | undefined;
+
+  /** @internal built by the session middleware; `shared`: `record` is the store's, not a copy. */
+  constructor(id: string | undefined, record: SessionRecord | undefined, now: number, shared = false) {
     this.#id = id;
     this.#now = now;
     this.#isNew = record === undefined;
-    this.#data = new Map(Object.entries(record?.data ?? {}));
+    this.#shared = shared;
+    // a snapshot of the keys: a later write to the store (another request) does not show here
+    this.#data = new Map();
+    const data = record?.data;
+    if (data !== undefined) for (const key of Object.keys(data)) this.#data.set(key, data[key] as Json);
     this.createdAt = record?.createdAt ?? now;
     this.#user = record?.userId;
   }
 
   /** The user it belongs to (see {@link setUser}). */
   get userId(): string | undefined {
+    this.#used = true;
     return this.#user;
   }
 
@@ -53,26 +66,39 @@ export class Session {
    * for the cookie store (the cookie is the session).
    */
   get id(): string | undefined {
+    this.#used = true;
     return this.#id;
   }
 
   /** True when the request brought no valid session: nothing was stored for it before. */
   get isNew(): boolean {
+    this.#used = true;
     return this.#isNew;
   }
 
   /** The value under `key`, or undefined. */
   get<T = Json>(key: string): T | undefined {
-    return this.#data.get(key) as T | undefined;
+    this.#used = true;
+    const value = this.#data.get(key);
+    if (this.#shared && typeof value === 'object' && value !== null && !this.#own?.has(key)) {
+      // the store's own object: the app gets (and keeps) a copy it may change freely
+      const copy = copyJson(value);
+      this.#data.set(key, copy);
+      this.#ownKey(key);
+      return copy as T;
+    }
+    return value as T | undefined;
   }
 
   /** Whether `key` holds a value. */
   has(key: string): boolean {
+    this.#used = true;
     return this.#data.has(key);
   }
 
   /** The keys held. */
   keys(): string[] {
+    this.#used = true;
     return [...this.#data.keys()];
   }
 
@@ -86,6 +112,7 @@ export class Session {
     const text = JSON.stringify(value);
     if (text === undefined) throw new TypeError(`session.set(${JSON.stringify(key)}): the value is not JSON`);
     this.#data.set(key, JSON.parse(text) as Json);
+    if (this.#shared) this.#ownKey(key);
     this.#set.add(key);
     this.#deleted.delete(key);
   }
@@ -176,7 +203,7 @@ export class Session {
       ttlMs,
     };
     if (idleExpiresAt !== undefined) change.idleExpiresAt = idleExpiresAt;
-    const userId = whole && this.#userId === undefined ? this.userId : this.#userId;
+    const userId = whole && this.#userId === undefined ? this.#user : this.#userId;
     if (userId !== undefined) change.userId = userId;
     return change;
   }
@@ -189,7 +216,7 @@ export class Session {
       expiresAt,
     };
     if (idleExpiresAt !== undefined) record.idleExpiresAt = idleExpiresAt;
-    if (this.userId !== undefined) record.userId = this.userId;
+    if (this.#user !== undefined) record.userId = this.#user;
     return record;
   }
 
@@ -204,7 +231,18 @@ export class Session {
     this.#sealed = true;
   }
 
+  /** @internal whether the app read or changed the session (a `Vary: Cookie` response). */
+  get used(): boolean {
+    return this.#used;
+  }
+
+  #ownKey(key: string): void {
+    this.#own ??= new Set();
+    this.#own.add(key);
+  }
+
   #writable(what: string): void {
+    this.#used = true;
     if (this.#sealed) {
       throw new Error(
         `session.${what} after the response head went out (inside a streaming body): the session is saved before the head, so this change cannot be; make it before the response starts`,

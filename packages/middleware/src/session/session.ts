@@ -1,20 +1,23 @@
 import {
   type App,
   type Body,
+  type Captured,
   capture,
   closeBody,
   type Environ,
   type Middleware,
   ServiceUnavailable,
+  type StartResponse,
   send,
 } from '@tsgi/core';
 import { serializeCookie } from '../cookie-header.js';
 import { signingKeys } from '../cookie-signing.js';
 import { verifiedCache } from '../verified-cache.js';
+import { keepPrivate, varyOnCookie } from './cache-headers.js';
 import { memoryStore } from './memory-store.js';
 import { attributesOf, type Context, commit, type Loaded, load, quiet } from './persist.js';
 import { Session } from './session-state.js';
-import { type SessionStore, StoreUnavailable } from './store.js';
+import { type SessionStore, StoreUnavailable, syncReadOf } from './store.js';
 
 /** Options of {@link session}. Times are in seconds, as in `Max-Age`, except `timeout` (ms). */
 export interface SessionOptions {
@@ -73,7 +76,9 @@ function positive(value: unknown, option: string, fallback: number | undefined):
  * before the response head goes out, so a redirect after login never beats its session.
  * A thrown HTTPError still saves (a flash survives a 4xx); any other throw saves nothing.
  * A store that fails or is slower than `timeout` is a 503, the reason logged to `tsgi.errors`.
- * A response that sets the session cookie gets `Cache-Control: private` unless it has its own.
+ * Caches: a response that sets the session cookie is made `Cache-Control: private` (an app's
+ * `public` and `s-maxage` are dropped, its `max-age` kept), and one the app used the session for
+ * gets `Vary: Cookie` (as Django does), so no shared cache hands one user's page or cookie to another.
  * Not for: APIs that authenticate each request with a token (no cookie, no CSRF to defend).
  * @example
  * const app = session({ keys: [process.env.SESSION_KEY!], store: memoryStore() })((environ, startResponse) => {
@@ -113,50 +118,107 @@ export function session(options: SessionOptions): Middleware {
     timeout,
     cookie,
     verifyId: verifiedCache(name, keys),
+    readNow: store.kind === 'server' ? syncReadOf(store) : undefined,
   };
 
+  // Synchronous from end to end for a read-only request on the memory or cookie store (a
+  // synchronous app, no write): no promise, so the layers around it stay synchronous too.
   return (app: App): App =>
-    async (environ, startResponse) => {
+    (environ, startResponse) => {
       const at = now();
-      let loaded: Loaded;
+      let loading: Loaded | Promise<Loaded>;
       try {
-        loaded = await load(context, environ, at);
+        loading = load(context, environ, at);
       } catch (error) {
-        if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
-        throw error;
+        return refused(error, environ, startResponse);
       }
-      const state = loaded.state;
-      environ[SESSION] = state;
-      let response: Awaited<ReturnType<typeof capture>>;
-      try {
-        response = await capture(app, environ);
-      } catch (error) {
-        state.seal(); // not saved: the app failed
-        throw error;
+      if (loading instanceof Promise) {
+        return loading.then(
+          (loaded) => respond(context, app, environ, startResponse, loaded, at),
+          (error: unknown) => refused(error, environ, startResponse),
+        );
       }
-      // sealed before the write, not after: a change made by work the app left running, while
-      // the write is in flight, would be lost without a word
-      state.seal();
-      if (quiet(context, loaded)) return send(response, startResponse);
-      let setCookie: string | undefined;
-      try {
-        setCookie = await commit(context, environ, loaded, at);
-      } catch (error) {
-        void closeBody(response.body);
-        if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
-        throw error;
-      }
-      if (setCookie !== undefined) {
-        response.appendHeader('Set-Cookie', setCookie);
-        // a shared cache must never hand one user's session cookie to the next
-        if (response.getHeader('Cache-Control') === undefined) response.setHeader('Cache-Control', 'private');
-      }
-      // the store write is done: only now may the head go out
-      return send(response, startResponse);
+      return respond(context, app, environ, startResponse, loading, at);
     };
 }
 
-function unavailable(error: unknown, environ: Environ, startResponse: Parameters<App>[1]): Body {
+/** Runs the app on the loaded session and saves what it changed: synchronously when it can. */
+function respond(
+  context: Context,
+  app: App,
+  environ: Environ,
+  startResponse: StartResponse,
+  loaded: Loaded,
+  at: number,
+): Body | Promise<Body> {
+  const state = loaded.state;
+  environ[SESSION] = state;
+  let captured: Captured | Promise<Captured>;
+  try {
+    captured = capture(app, environ);
+  } catch (error) {
+    state.seal(); // not saved: the app failed
+    throw error;
+  }
+  if (captured instanceof Promise) {
+    return captured.then(
+      (response) => save(context, environ, startResponse, loaded, at, response),
+      (error: unknown) => {
+        state.seal();
+        throw error;
+      },
+    );
+  }
+  return save(context, environ, startResponse, loaded, at, captured);
+}
+
+function save(
+  context: Context,
+  environ: Environ,
+  startResponse: StartResponse,
+  loaded: Loaded,
+  at: number,
+  response: Captured,
+): Body | Promise<Body> {
+  const state = loaded.state;
+  // sealed before the write, not after: a change made by work the app left running, while
+  // the write is in flight, would be lost without a word
+  state.seal();
+  if (state.used) varyOnCookie(response);
+  if (quiet(context, loaded)) return send(response, startResponse);
+  return commitAndSend(context, environ, startResponse, loaded, at, response);
+}
+
+async function commitAndSend(
+  context: Context,
+  environ: Environ,
+  startResponse: StartResponse,
+  loaded: Loaded,
+  at: number,
+  response: Captured,
+): Promise<Body> {
+  let setCookie: string | undefined;
+  try {
+    setCookie = await commit(context, environ, loaded, at);
+  } catch (error) {
+    void closeBody(response.body);
+    return refused(error, environ, startResponse);
+  }
+  if (setCookie !== undefined) {
+    response.appendHeader('Set-Cookie', setCookie);
+    keepPrivate(response); // a shared cache must never hand one user's session cookie to the next
+  }
+  // the store write is done: only now may the head go out
+  return send(response, startResponse);
+}
+
+/** A store that failed is a 503 (logged); anything else goes on up. */
+function refused(error: unknown, environ: Environ, startResponse: StartResponse): Body {
+  if (error instanceof StoreUnavailable) return unavailable(error, environ, startResponse);
+  throw error;
+}
+
+function unavailable(error: unknown, environ: Environ, startResponse: StartResponse): Body {
   const reason = error instanceof Error ? error.message : String(error);
   environ['tsgi.errors'].write(`session: ${reason}\n`);
   const answer = new ServiceUnavailable('The session store is unavailable; try again shortly', {

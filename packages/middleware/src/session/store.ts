@@ -65,6 +65,24 @@ export interface ServerStore {
   destroyUser?(userId: string): Promise<void>;
 }
 
+/**
+ * The synchronous read of a store in this process (the memory store registers one): the record
+ * as the store holds it, not a copy — the session copies a value only when the app takes an
+ * object out of it — so a read-only request runs with no promise and no copy. Internal: a
+ * WeakMap, looked up once when `session()` is made, not per request.
+ */
+const syncReads = new WeakMap<ServerStore, (id: string) => SessionRecord | undefined>();
+
+/** @internal registers `read` as `store`'s synchronous read (see {@link syncReadOf}). */
+export function registerSyncRead(store: ServerStore, read: (id: string) => SessionRecord | undefined): void {
+  syncReads.set(store, read);
+}
+
+/** @internal the store's synchronous read, when it has one. */
+export function syncReadOf(store: ServerStore): ((id: string) => SessionRecord | undefined) | undefined {
+  return syncReads.get(store);
+}
+
 /** A store that keeps the whole session in the cookie, sealed (see `cookieStore()`). */
 export interface SealedStore {
   readonly kind: 'sealed';
