@@ -3,9 +3,9 @@
 import { type App, validate } from '@tsgi/core';
 import { request } from '@tsgi/core/testing';
 import { getSession, memoryStore, session } from '@tsgi/middleware/session';
-import { cacheDirectives, privateCacheControl } from '@tsgi/middleware/session/cache-headers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cacheDirectives, privateCacheControl } from '../../packages/middleware/src/session/cache-headers.js';
 import { Browser } from '../helpers/browser.js';
 import { KEY } from './session-helpers.js';
 
