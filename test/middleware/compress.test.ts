@@ -103,6 +103,22 @@ describe('compress()', () => {
     expect(zlib.gunzipSync(response.bytes()).toString()).toBe(page);
   });
 
+  it("adds Accept-Encoding to the app's Vary, keeping every name of several Vary headers, once", async () => {
+    const varyOf = async (vary: [string, string][]) => {
+      const app = validate(compress()(validate(html(() => [page], vary))));
+      const response = await request(app, { headers: { 'Accept-Encoding': 'gzip' } });
+      return response.headerList.filter(([name]) => name.toLowerCase() === 'vary').map(([, value]) => value);
+    };
+    expect(
+      await varyOf([
+        ['Vary', 'Accept'],
+        ['vary', 'Cookie'],
+      ]),
+    ).toEqual(['Accept, Cookie, Accept-Encoding']);
+    expect(await varyOf([['Vary', 'accept-encoding']])).toEqual(['accept-encoding']);
+    expect(await varyOf([['Vary', '*']])).toEqual(['*']);
+  });
+
   it('a larger known-length body (compressed off the event loop) keeps an exact Content-Length', async () => {
     const big = page.repeat(5);
     const app = validate(compress()(validate(html(() => [big.slice(0, 100), big.slice(100)]))));

@@ -11,7 +11,8 @@ import {
   transformBody,
 } from '@tsgi/core';
 import { negotiateEncoding } from './http/accept-encoding.js';
-import { addVary, isTransformable, weakenEtag } from './transform.js';
+import { addVary } from './http/vary.js';
+import { isTransformable, weakenEtag } from './transform.js';
 
 /** A content coding `compress()` can produce. `zstd` exists only where `node:zlib` has it (Node 22.15+). */
 export type Encoding = 'br' | 'gzip' | 'zstd';

@@ -80,12 +80,3 @@ export function weakenEtag(response: Captured): void {
   const etag = response.getHeader('ETag');
   if (etag?.startsWith('"')) response.setHeader('ETag', `W/${etag}`);
 }
-
-/** Adds `name` to `Vary` unless it (or `*`) is already there. */
-export function addVary(response: Captured, name: string): void {
-  const vary = response.getHeader('Vary');
-  if (vary === undefined) return void response.appendHeader('Vary', name);
-  const names = vary.split(',').map((part) => part.trim().toLowerCase());
-  if (!names.includes('*') && !names.includes(name.toLowerCase()))
-    response.setHeader('Vary', `${vary}, ${name}`);
-}

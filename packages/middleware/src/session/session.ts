@@ -12,8 +12,9 @@ import {
 } from '@tsgi/core';
 import { serializeCookie } from '../cookie-header.js';
 import { signingKeys } from '../cookie-signing.js';
+import { addVary } from '../http/vary.js';
 import { verifiedCache } from '../verified-cache.js';
-import { keepPrivate, varyOnCookie } from './cache-headers.js';
+import { keepPrivate } from './cache-headers.js';
 import { memoryStore } from './memory-store.js';
 import { attributesOf, type Context, commit, type Loaded, load, quiet } from './persist.js';
 import { Session } from './session-state.js';
@@ -184,7 +185,7 @@ function save(
   // sealed before the write, not after: a change made by work the app left running, while
   // the write is in flight, would be lost without a word
   state.seal();
-  if (state.used) varyOnCookie(response);
+  if (state.used) addVary(response, 'Cookie'); // what it shows depends on the cookie (Django's rule)
   if (quiet(context, loaded)) return send(response, startResponse);
   return commitAndSend(context, environ, startResponse, loaded, at, response);
 }
