@@ -23,6 +23,8 @@ export class Captured {
   [CAPTURED_BY]: object | undefined = undefined;
   #headers: HeaderList;
   #owned = false;
+  /** The header names lower-cased, filled as far as a look-up got (appending keeps it valid). */
+  #lowered: string[] | undefined = undefined;
 
   constructor(
     /** The status line, `"NNN Reason"`. */
@@ -49,6 +51,7 @@ export class Captured {
   set headers(headers: HeaderList) {
     this.#headers = headers;
     this.#owned = false;
+    this.#lowered = undefined;
   }
 
   /**
@@ -65,8 +68,20 @@ export class Captured {
 
   /** The first value of a header (names compare case-insensitively), or undefined. */
   getHeader(name: string): string | undefined {
-    const lower = name.toLowerCase();
-    for (const [key, value] of this.#headers) if (key.toLowerCase() === lower) return value;
+    const lower = lowerCased(name);
+    const headers = this.#headers;
+    this.#lowered ??= [];
+    const lowered = this.#lowered;
+    for (let i = 0; i < headers.length; i++) {
+      // layers sharing one capture (mapResponse) look up in the same list: lower-case each name once
+      let key = lowered[i];
+      if (key === undefined) {
+        key = (headers[i] as [string, string])[0].toLowerCase();
+        // keep the very string asked for: the next look-up of it compares pointers, not characters
+        lowered[i] = key === lower ? lower : key;
+      }
+      if (key === lower) return (headers[i] as [string, string])[1];
+    }
     return undefined;
   }
 
@@ -88,6 +103,7 @@ export class Captured {
     if (this.#headers.some(([key]) => key.toLowerCase() === lower)) {
       this.#headers = this.#headers.filter(([key]) => key.toLowerCase() !== lower);
       this.#owned = true;
+      this.#lowered = undefined;
     }
     return this;
   }
@@ -99,4 +115,19 @@ export class Captured {
     }
     return this.#headers;
   }
+}
+
+let lastName = '';
+let lastLower = '';
+
+/**
+ * `name.toLowerCase()`, remembered for the last name asked: layers tend to ask for the same
+ * literal, and lower-casing costs ~300 instructions even when nothing changes (callgrind).
+ */
+function lowerCased(name: string): string {
+  if (name !== lastName) {
+    lastLower = name.toLowerCase();
+    lastName = name;
+  }
+  return lastLower;
 }
