@@ -72,7 +72,9 @@ export class Captured {
     const lower = lowerCased(name);
     const headers = this.#headers;
     // a second look-up in the same list (layers sharing one capture, mapResponse) keeps the
-    // lower-cased names for the next; a lone one allocates nothing (count: see bench/results)
+    // lower-cased names for the next; a lone one allocates nothing. Callgrind, in-process, hello
+    // through 10 header-reading layers sharing a capture: 6,678 instructions a call → 3,188 with
+    // this and lowerCased(); kept from the first look-up on, 10 lone layers cost 12,853, not 10,114
     if (this.#lowered === undefined && this.#lookedUp) this.#lowered = [];
     this.#lookedUp = true;
     const lowered = this.#lowered;
@@ -124,8 +126,9 @@ let lastName = '';
 let lastLower = '';
 
 /**
- * `name.toLowerCase()`, remembered for the last name asked: layers tend to ask for the same
- * literal, and lower-casing costs ~300 instructions even when nothing changes (callgrind).
+ * `name.toLowerCase()`, remembered for the last name asked: callers pass the same literal again
+ * and again, and lower-casing costs ~190 instructions even when nothing changes (callgrind self
+ * cost of `StringToLowerCaseIntl`); a different name costs one string compare more than before.
  */
 function lowerCased(name: string): string {
   if (name !== lastName) {
