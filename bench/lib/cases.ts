@@ -108,6 +108,12 @@ export const GROUPS: Group[] = [
         expected: HELLO,
         label: 'tsgi, 10 `mapResponse` layers reading a header (issue 11)',
       },
+      {
+        server: SERVERS.tsgi,
+        request: { method: 'GET', path: '/mw-toolkit-apart' },
+        expected: HELLO,
+        label: 'tsgi, the same 10 layers each behind a no-op layer (no shared capture)',
+      },
       ...cases(mw, HELLO, PEERS),
     ],
   },

@@ -62,6 +62,10 @@ const readsHeader = mapResponse((response) => {
   seenType = response.getHeader('content-type');
 });
 const toolkitLayered = compose(...Array.from({ length: MIDDLEWARE_LAYERS }, () => readsHeader))(hello);
+// The same 10 layers each behind a no-op one, so that none shares another's capture: what a lone layer costs.
+const toolkitApart = compose(...Array.from({ length: MIDDLEWARE_LAYERS }, () => [readsHeader, noop]).flat())(
+  hello,
+);
 
 const r = router();
 for (const path of fillerRoutes()) r.get(path, text('resource'));
@@ -69,6 +73,11 @@ r.get('/user/:id', user);
 r.get('/mw', layered);
 r.get('/mw-toolkit', (environ, startResponse) => {
   const body = toolkitLayered(environ, startResponse);
+  if (seenType !== TEXT) throw new Error(`mapResponse read ${seenType}`);
+  return body;
+});
+r.get('/mw-toolkit-apart', (environ, startResponse) => {
+  const body = toolkitApart(environ, startResponse);
   if (seenType !== TEXT) throw new Error(`mapResponse read ${seenType}`);
   return body;
 });

@@ -23,6 +23,9 @@ export class Captured {
   [CAPTURED_BY]: object | undefined = undefined;
   #headers: HeaderList;
   #owned = false;
+  /** The header names lower-cased, from the second look-up on, as far as one got (appending keeps it valid). */
+  #lowered: string[] | undefined = undefined;
+  #lookedUp = false;
 
   constructor(
     /** The status line, `"NNN Reason"`. */
@@ -49,6 +52,7 @@ export class Captured {
   set headers(headers: HeaderList) {
     this.#headers = headers;
     this.#owned = false;
+    this.#lowered = undefined;
   }
 
   /**
@@ -65,8 +69,24 @@ export class Captured {
 
   /** The first value of a header (names compare case-insensitively), or undefined. */
   getHeader(name: string): string | undefined {
-    const lower = name.toLowerCase();
-    for (const [key, value] of this.#headers) if (key.toLowerCase() === lower) return value;
+    const lower = lowerCased(name);
+    const headers = this.#headers;
+    // a second look-up in the same list (layers sharing one capture, mapResponse) keeps the
+    // lower-cased names for the next; a lone one allocates nothing. Callgrind, in-process, hello
+    // through 10 header-reading layers sharing a capture: 6,678 instructions a call → 3,188 with
+    // this and lowerCased(); kept from the first look-up on, 10 lone layers cost 12,853, not 10,114
+    if (this.#lowered === undefined && this.#lookedUp) this.#lowered = [];
+    this.#lookedUp = true;
+    const lowered = this.#lowered;
+    for (let i = 0; i < headers.length; i++) {
+      let key = lowered?.[i];
+      if (key === undefined) {
+        key = (headers[i] as [string, string])[0].toLowerCase();
+        // keep the very string asked for: the next look-up of it compares pointers, not characters
+        if (lowered !== undefined) lowered[i] = key === lower ? lower : key;
+      }
+      if (key === lower) return (headers[i] as [string, string])[1];
+    }
     return undefined;
   }
 
@@ -88,6 +108,7 @@ export class Captured {
     if (this.#headers.some(([key]) => key.toLowerCase() === lower)) {
       this.#headers = this.#headers.filter(([key]) => key.toLowerCase() !== lower);
       this.#owned = true;
+      this.#lowered = undefined;
     }
     return this;
   }
@@ -99,4 +120,20 @@ export class Captured {
     }
     return this.#headers;
   }
+}
+
+let lastName = '';
+let lastLower = '';
+
+/**
+ * `name.toLowerCase()`, remembered for the last name asked: callers pass the same literal again
+ * and again, and lower-casing costs ~190 instructions even when nothing changes (callgrind self
+ * cost of `StringToLowerCaseIntl`); a different name costs one string compare more than before.
+ */
+function lowerCased(name: string): string {
+  if (name !== lastName) {
+    lastLower = name.toLowerCase();
+    lastName = name;
+  }
+  return lastLower;
 }

@@ -1,5 +1,6 @@
 import { isPromise } from '../body/chunk.js';
-import type { Body, Environ, Middleware, StartResponse } from '../types.js';
+import { isHTTPError } from '../errors.js';
+import type { App, Body, Environ, Middleware, StartResponse } from '../types.js';
 import { closeBody } from './body.js';
 import { capture, send } from './capture.js';
 import type { Captured } from './captured.js';
@@ -13,49 +14,79 @@ export type ResponseMapper = (
   environ: Environ,
 ) => Captured | undefined | Promise<Captured | undefined>;
 
+/** What an app made by {@link mapResponse} does: capture `app` once, then run `mappers`, innermost first. */
+interface Chain {
+  readonly app: App;
+  readonly mappers: readonly ResponseMapper[];
+}
+
+/**
+ * The chain behind each app `mapResponse` made, so that a `mapResponse` layer wrapped straight
+ * around another joins its chain instead of capturing and re-sending what that one sent: one
+ * capture and one send for the whole run of layers. Read once, when the middleware is applied.
+ * Hello through 10 header-reading layers: see the count in bench/results/2026-12-01-count.md
+ * ("Toolkit layers, second session").
+ */
+const chains = new WeakMap<App, Chain>();
+
 /**
  * The shape of most middleware that touch the response: capture the app's response (error
  * pages included), let `mapper` change it, send it on. Whatever happens — the mapper throws,
  * or answers with a response of its own — the app's body is closed exactly once. On a
- * synchronous app with an array body it adds no promise and no per-chunk work.
+ * synchronous app with an array body it adds no promise and no per-chunk work. Layers of it
+ * stacked directly share one capture: each outer mapper sees the response the inner one left,
+ * just as if it had been sent on and captured again.
  * @example
  * const poweredBy = mapResponse((response) => { response.appendHeader('X-Powered-By', 'tsgi'); });
  * serve(poweredBy(app));
  */
 export function mapResponse(mapper: ResponseMapper): Middleware {
-  return (app) => (environ, startResponse) => {
-    const captured = capture(app, environ);
-    // not andThen(captured, closure): no closure made per request on the synchronous path.
-    // With the Recorder link a property (captured.ts), hello through 10 of these layers went
-    // from 182,361 instructions per request (count bench) to 71,375 and 71,196.
-    if (isPromise<Captured>(captured)) {
-      return Promise.resolve(captured).then((response) =>
-        mapAndSend(mapper, response, environ, startResponse),
-      );
-    }
-    return mapAndSend(mapper, captured, environ, startResponse);
+  return (app) => {
+    const inner = chains.get(app);
+    const chain: Chain =
+      inner === undefined
+        ? { app, mappers: [mapper] }
+        : { app: inner.app, mappers: [...inner.mappers, mapper] };
+    const mapped: App = (environ, startResponse) => {
+      const captured = capture(chain.app, environ);
+      // not andThen(captured, closure): no closure made per request on the synchronous path
+      if (isPromise<Captured>(captured)) {
+        return Promise.resolve(captured).then((response) =>
+          mapFrom(chain.mappers, 0, response, environ, startResponse),
+        );
+      }
+      return mapFrom(chain.mappers, 0, captured, environ, startResponse);
+    };
+    chains.set(mapped, chain);
+    return mapped;
   };
 }
 
-function mapAndSend(
-  mapper: ResponseMapper,
+/** Runs `mappers` from `start` on `response`, then sends what is left on. */
+function mapFrom(
+  mappers: readonly ResponseMapper[],
+  start: number,
   response: Captured,
   environ: Environ,
   startResponse: StartResponse,
 ): Body | Promise<Body> {
-  let mapped: Captured | undefined | Promise<Captured | undefined>;
-  try {
-    mapped = mapper(response, environ);
-  } catch (error) {
-    return abandon(response, error);
+  for (let i = start; i < mappers.length; i++) {
+    let mapped: Captured | undefined | Promise<Captured | undefined>;
+    try {
+      mapped = (mappers[i] as ResponseMapper)(response, environ);
+    } catch (error) {
+      return failed(mappers, i, response, error, environ, startResponse);
+    }
+    if (isPromise<Captured | undefined>(mapped)) {
+      const current = response;
+      return Promise.resolve(mapped).then(
+        (result) => mapFrom(mappers, i + 1, settle(current, result), environ, startResponse),
+        (error: unknown) => failed(mappers, i, current, error, environ, startResponse),
+      );
+    }
+    response = settle(response, mapped);
   }
-  if (isPromise<Captured | undefined>(mapped)) {
-    return Promise.resolve(mapped).then(
-      (result) => send(settle(response, result), startResponse),
-      (error: unknown) => abandon(response, error),
-    );
-  }
-  return send(settle(response, mapped), startResponse);
+  return send(response, startResponse);
 }
 
 function settle(original: Captured, result: Captured | undefined): Captured {
@@ -64,7 +95,23 @@ function settle(original: Captured, result: Captured | undefined): Captured {
   return result ?? original;
 }
 
-function abandon(response: Captured, error: unknown): never {
+/**
+ * Mapper `i` threw: its response's body is closed. The error goes out of the last layer; an
+ * inner layer's HTTPError becomes, for the layers outside it, the page it renders to (what
+ * their own capture would have made of it), and anything else propagates.
+ */
+function failed(
+  mappers: readonly ResponseMapper[],
+  i: number,
+  response: Captured,
+  error: unknown,
+  environ: Environ,
+  startResponse: StartResponse,
+): Body | Promise<Body> {
   void closeBody(response.body);
-  throw error;
+  if (i === mappers.length - 1 || !isHTTPError(error)) throw error;
+  const page = capture(error, environ);
+  if (isPromise<Captured>(page))
+    return Promise.resolve(page).then((next) => mapFrom(mappers, i + 1, next, environ, startResponse));
+  return mapFrom(mappers, i + 1, page, environ, startResponse);
 }
