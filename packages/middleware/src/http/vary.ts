@@ -11,12 +11,12 @@ import vary from 'vary';
  */
 export function addVary(response: Captured, name: string): void {
   const headers = response.headers;
-  let values: string[] | undefined;
+  const values: string[] = [];
   for (let i = 0; i < headers.length; i++) {
     const [key, value] = headers[i] as [string, string];
-    if (key.length === 4 && key.toLowerCase() === 'vary') (values ??= []).push(value);
+    if (key.length === 4 && key.toLowerCase() === 'vary') values.push(value);
   }
-  if (values === undefined) return void response.appendHeader('Vary', name);
+  if (values.length === 0) return void response.appendHeader('Vary', name);
   const current = values.join(', ');
   const wanted = vary.append(current, name);
   if (wanted !== current || values.length > 1) response.setHeader('Vary', wanted);
