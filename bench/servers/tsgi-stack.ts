@@ -25,6 +25,7 @@ import {
   fillerRoutes,
   HELLO,
   HOST,
+  MAX_REQUESTS_PER_CONNECTION,
   NULL_STREAM,
   SAVED,
   SESSION_SECRET,
@@ -80,5 +81,9 @@ const app = compose(
   compress(),
 )(r);
 
-const server = await serve(app, { host: HOST, port: 0 });
+const server = await serve(app, {
+  host: HOST,
+  port: 0,
+  maxRequestsPerConnection: MAX_REQUESTS_PER_CONNECTION,
+});
 announce(server.port);
