@@ -4,9 +4,9 @@ export interface Cancellable {
 }
 
 // Core's server gives every request on a connection the same `tsgi.signal`, so one listener per
-// signal does the work of one per request. addEventListener + removeEventListener on Node's
-// EventTarget cost about 3,000 instructions a request; the WeakMap look-up and the Set's add
-// and delete, a few hundred.
+// signal does the work of one per request: addEventListener + removeEventListener on Node's
+// EventTarget cost more than the WeakMap look-up and the Set's add and delete; the proxy's own
+// per-request work (exchange without answer) went 21.6k → 19.6k instructions (callgrind).
 const inFlight = new WeakMap<AbortSignal, Set<Cancellable>>();
 
 /**
