@@ -1,11 +1,19 @@
 /**
  * The proxy benchmark (`npm run bench:proxy -w @tsgi/bench`): hello from one tsgi upstream,
  * directly and through each proxy in front of it — tsgi's `proxy()`, @fastify/http-proxy,
- * http-proxy-middleware 3 on Express, and nginx `proxy_pass` (the anchor) — in interleaved
- * rounds, as paired ratios to the direct row; then each front's memory under 50 connections.
+ * http-proxy-middleware 3 on Express, nginx `proxy_pass` (the anchor), and two floors that are
+ * measured, never shipped (proxy-fronts.ts: node:http + undici `dispatch()` with no checks, and a
+ * raw TCP pipe) — in interleaved rounds, as paired ratios to the direct row; then each front's
+ * memory under 50 connections. Load: wrk (BENCH_TOOL=autocannon to compare; autocannon cannot
+ * keep up with the direct row, which made nginx look faster than no proxy at all).
+ *
+ * On two cores, where the processes run decides the ratio, so each front is loaded in three
+ * placements, re-pinned between loads with `taskset -a -p`: `shared` (front and upstream on
+ * CPU 0, wrk on CPU 1: a proxy and its app on one core), `split` (front on CPU 0, upstream with
+ * wrk on CPU 1) and `free` (no pinning: the scheduler's choice). The direct row is always the
+ * upstream alone on CPU 0 with wrk on CPU 1: the ratio is what the proxy leaves of it.
  * Knobs as in the main bench (lib/config.ts): BENCH_ROUNDS (default 3 here), BENCH_SECONDS,
- * BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_BUILD, BENCH_PIN, BENCH_SAVE. The upstream and the
- * front share the server CPU (as a proxy and its app on one core); the load runs on the other.
+ * BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_BUILD, BENCH_SAVE, BENCH_TOOL; BENCH_ONLY picks fronts.
  * CPU per request (from /proc) is reported beside req/s: on a busy machine it moves far less.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -16,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from './lib/config.js';
 import { check, type LoadOptions, type LoadResult, load } from './lib/load.js';
-import { machineInfo, pinned } from './lib/machine.js';
+import { hasCommand, machineInfo, pinned, toolVersion } from './lib/machine.js';
 import { cpuTimeMs, type RunningServer, startServer, stopServer } from './lib/servers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -142,20 +150,44 @@ function rssMiB(server: RunningServer): number | undefined {
 const f1 = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(1));
 const f2 = (value: number) => value.toFixed(2);
 
+/** Where each process runs: CPUs for the front, the upstream and wrk (undefined: anywhere). */
+interface Placement {
+  name: string;
+  front: number | undefined;
+  upstream: number | undefined;
+  load: number | undefined;
+}
+
+const DIRECT: Placement = { name: 'direct', front: 0, upstream: 0, load: 1 };
+const PLACEMENTS: Placement[] = [
+  { name: 'shared', front: 0, upstream: 0, load: 1 },
+  { name: 'split', front: 0, upstream: 1, load: 1 },
+  { name: 'free', front: undefined, upstream: undefined, load: undefined },
+];
+
+/** Moves every thread of a running process to `cpu` (or lets it run anywhere). */
+function repin(server: RunningServer, cpu: number | undefined): void {
+  const cpus = cpu === undefined ? '0-1023' : String(cpu);
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(server.process.pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  // a CPU list wider than the machine is cut to what it has; anything else is a failure
+  if (result.status !== 0) throw new Error(`taskset -a -p -c ${cpus} failed: ${result.stderr}`);
+}
+
 async function main(): Promise<void> {
   const config = readConfig();
   const rounds = process.env.BENCH_ROUNDS ? config.rounds : 3;
+  const tool = config.tool ?? (hasCommand('wrk') ? 'wrk' : 'autocannon');
+  if (!hasCommand('taskset')) throw new Error('bench:proxy needs taskset (util-linux) to place processes');
   if (config.build) build();
-  const options: LoadOptions = {
-    tool: 'autocannon',
-    seconds: config.seconds,
-    connections: config.connections,
-    cpu: config.loadCpu,
-  };
+  const options: LoadOptions = { tool, seconds: config.seconds, connections: config.connections, cpu: 1 };
   const dir = mkdtempSync(join(tmpdir(), 'tsgi-proxy-bench-'));
   const started: RunningServer[] = [];
+  const wanted = (name: string) => config.only.length === 0 || config.only.includes(name);
   try {
-    const upstream = await startNode('upstream', 'tsgi upstream, direct', '', config.serverCpu);
+    const upstream = await startNode('upstream', 'tsgi upstream, direct', '', 0);
     started.push(upstream);
     const target = `http://127.0.0.1:${upstream.port}`;
     const fronts: Front[] = [{ name: 'direct', label: 'upstream, direct', server: upstream }];
@@ -163,57 +195,88 @@ async function main(): Promise<void> {
       ['tsgi', 'tsgi proxy()'],
       ['fastify', '@fastify/http-proxy 11'],
       ['express', 'http-proxy-middleware 3 (Express 5)'],
+      ['floor-http', 'floor: node:http + undici dispatch(), no checks'],
+      ['floor-tcp', 'floor: raw TCP pipe in Node'],
     ] as const) {
-      const server = await startNode(name, label, target, config.serverCpu);
+      if (!wanted(name)) continue;
+      const server = await startNode(name, label, target, 0);
       started.push(server);
       fronts.push({ name, label, server });
     }
-    const nginx = await startNginx(upstream.port, config.serverCpu, dir);
-    started.push(nginx);
-    fronts.push({ name: 'nginx', label: 'nginx proxy_pass (1 worker)', server: nginx });
+    if (wanted('nginx')) {
+      const nginx = await startNginx(upstream.port, 0, dir);
+      started.push(nginx);
+      fronts.push({ name: 'nginx', label: 'nginx proxy_pass (1 worker)', server: nginx });
+    }
 
     const request = { method: 'GET' as const, path: '/' };
     for (const front of fronts) {
       await check(front.server.port, request, HELLO);
       await load(front.server.port, request, { ...options, seconds: config.warmup });
     }
-    const results = new Map<string, LoadResult[]>(fronts.map((front) => [front.name, []]));
-    const cpuPerRequest = new Map<string, number[]>(fronts.map((front) => [front.name, []]));
-    const upstreamCpu = new Map<string, number[]>(fronts.map((front) => [front.name, []]));
+    // one load: `front` with every process where `placement` puts it
+    const cases = fronts.flatMap((front) =>
+      front.name === 'direct'
+        ? [{ front, placement: DIRECT }]
+        : PLACEMENTS.map((placement) => ({ front, placement })),
+    );
+    const key = (front: Front, placement: Placement) => `${front.name}/${placement.name}`;
+    const results = new Map<string, LoadResult[]>();
+    const frontCpu = new Map<string, number[]>();
+    const upstreamCpu = new Map<string, number[]>();
+    const push = (map: Map<string, number[]>, k: string, value: number) => {
+      map.set(k, [...(map.get(k) ?? []), value]);
+    };
+    log(`${cases.length} loads a round × ${rounds} rounds × ${config.seconds} s with ${tool}`);
     for (let round = 0; round < rounds; round++) {
-      const order = fronts.map((_, i) => fronts[(i + round) % fronts.length]!);
-      for (const front of order) {
+      const order = cases.map((_, i) => cases[(i + round) % cases.length]!);
+      for (const { front, placement } of order) {
+        repin(upstream, placement.upstream);
+        if (front.server !== upstream) repin(front.server, placement.front);
         const cpuBefore = cpuTimeMs(front.server) ?? 0;
         const upstreamBefore = cpuTimeMs(upstream) ?? 0;
-        const result = await load(front.server.port, request, options);
+        const result = await load(front.server.port, request, { ...options, cpu: placement.load });
         const cpu = (cpuTimeMs(front.server) ?? 0) - cpuBefore;
         const upstreamUsed = (cpuTimeMs(upstream) ?? 0) - upstreamBefore;
-        results.get(front.name)!.push(result);
-        upstreamCpu.get(front.name)!.push((upstreamUsed * 1000) / result.requests);
-        if (front.name !== 'direct') cpuPerRequest.get(front.name)!.push((cpu * 1000) / result.requests);
-        log(`round ${round + 1}/${rounds} ${front.label}: ${Math.round(result.rps)} req/s`);
+        const k = key(front, placement);
+        results.set(k, [...(results.get(k) ?? []), result]);
+        push(upstreamCpu, k, (upstreamUsed * 1000) / result.requests);
+        if (front.name !== 'direct') push(frontCpu, k, (cpu * 1000) / result.requests);
+        log(
+          `round ${round + 1}/${rounds} ${front.label}, ${placement.name}: ${Math.round(result.rps)} req/s`,
+        );
       }
+      repin(upstream, 0);
+      for (const front of fronts) repin(front.server, 0);
     }
-    const direct = results.get('direct')!;
-    const tsgi = results.get('tsgi')!;
+    const direct = results.get(key(fronts[0]!, DIRECT))!;
+    const ratio = (k: string) => median(results.get(k)!.map((r, i) => r.rps / direct[i]!.rps));
     const lines: string[] = [
       `# Proxy benchmark, ${new Date().toISOString().slice(0, 10)}`,
       '',
-      ...machineInfo('autocannon'),
-      `- ${rounds} rounds × ${config.seconds} s, ${config.connections} connections, GET / (12-byte hello)`,
-      `- upstream and front on CPU ${config.serverCpu ?? 'any'}, load on CPU ${config.loadCpu ?? 'any'}`,
+      ...machineInfo(toolVersion(tool)),
+      `- ${rounds} rounds × ${config.seconds} s, ${config.connections} connections (wrk -t1), GET / (12-byte hello)`,
+      '- direct: the upstream on CPU 0, wrk on CPU 1. Placements of a proxied load: shared = front and',
+      '  upstream on CPU 0, wrk on CPU 1; split = front on CPU 0, upstream and wrk on CPU 1; free = no pinning',
+      '- × direct: the median over rounds of (this load ÷ the direct load of the same round)',
       '',
-      '| front | req/s (median) | × direct | tsgi ÷ this | front CPU µs/req | upstream CPU µs/req | errors |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| front | × direct, shared | split | free | req/s shared | front CPU µs/req shared | split | upstream CPU µs/req shared | errors |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
     for (const front of fronts) {
-      const own = results.get(front.name)!;
-      const ratio = median(own.map((r, i) => r.rps / direct[i]!.rps));
-      const versus = median(own.map((r, i) => tsgi[i]!.rps / r.rps));
-      const cpu = front.name === 'direct' ? undefined : median(cpuPerRequest.get(front.name)!);
-      const errors = own.reduce((sum, r) => sum + r.errors + r.non2xx, 0);
+      const placements = front.name === 'direct' ? [DIRECT] : PLACEMENTS;
+      const errors = placements
+        .flatMap((placement) => results.get(key(front, placement))!)
+        .reduce((sum, r) => sum + r.errors + r.non2xx, 0);
+      const first = key(front, placements[0]!);
+      const cells =
+        front.name === 'direct'
+          ? ['1.00', '–', '–']
+          : PLACEMENTS.map((placement) => f2(ratio(key(front, placement))));
+      const cpu = (placement: Placement) =>
+        front.name === 'direct' ? '–' : f1(median(frontCpu.get(key(front, placement))!));
       lines.push(
-        `| ${front.label} | ${Math.round(median(own.map((r) => r.rps)))} | ${f2(ratio)} | ${front.name === 'tsgi' ? '–' : f2(versus)} | ${f1(cpu)} | ${f1(median(upstreamCpu.get(front.name)!))} | ${errors} |`,
+        `| ${front.label} | ${cells.join(' | ')} | ${Math.round(median(results.get(first)!.map((r) => r.rps)))} | ${cpu(PLACEMENTS[0]!)} | ${cpu(PLACEMENTS[1]!)} | ${f1(median(upstreamCpu.get(first)!))} | ${errors} |`,
       );
     }
 

@@ -261,6 +261,32 @@ describe('proxy: the client goes away', () => {
     expect(atClose).toBeLessThan(64 * 1024 * 1024);
   });
 
+  it('a keep-alive client that leaves before its second head: that request is cancelled too', async () => {
+    // the proxy listens once per client connection: a later request on it must be cancelled as well
+    const never = gate();
+    const app: UpstreamApp = () => async (environ, startResponse) => {
+      if (environ.PATH_INFO === '/slow') await never.promise;
+      startResponse('200 OK', text);
+      return ['fast'];
+    };
+    const ups = await threeUpstreams(app, { allowViolations: true });
+    const { server, events } = await proxyServer({ upstreams: [ups[0]!.url] });
+    const connection = await RawConnection.open(server.port);
+    connection.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await connection.response()).status).toBe(200);
+    connection.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => ups[0]!.hits.length === 2, 'the upstream to get the second request');
+    connection.destroy();
+    const signal = ups[0]!.hits[1]!['tsgi.signal'];
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve());
+    });
+    expect(signal.aborted).toBe(true);
+    expect(events.some((e) => e.includes('ejected') || e.includes('retried'))).toBe(false);
+    never.open();
+  });
+
   it('before the response head: the upstream sees its client (the proxy) leave', async () => {
     const never = gate();
     const app: UpstreamApp = () => async (_environ, startResponse) => {

@@ -1,6 +1,7 @@
 import type { Environ, HeaderList } from '@tsgi/core';
-import { endToEndHeaders, isHopByHop, isToken } from '@tsgi/core/http';
+import { isHopByHop, isToken } from '@tsgi/core/http';
 import type { Settings } from './options.js';
+import { rawName } from './raw-names.js';
 import type { Upstream } from './upstream.js';
 
 // Request headers the proxy sets itself, or that must not reach an upstream: `Proxy` (httpoxy:
@@ -56,18 +57,41 @@ export function requestHeaders(environ: Environ, upstream: Upstream, settings: S
 
 /**
  * The response headers for the client, from undici's flat raw list (names as the upstream
- * spelled them, in order): core's `endToEndHeaders` drops hop-by-hop headers and those the
- * upstream's `Connection` names. Returns undefined for a head no client should get (two
- * different `Content-Length`s, which would let the client and the proxy disagree on the end).
+ * spelled them, in order), without hop-by-hop headers and those the upstream's `Connection`
+ * names (what core's `endToEndHeaders` does, here straight from the raw Buffers, each name
+ * decoded and lower-cased once per spelling by `rawName`: endToEndHeaders copies the list and
+ * lower-cases each name three times). Returns undefined for a head no client
+ * should get (two different `Content-Length`s, which would let the client and the proxy
+ * disagree on the end).
  */
-export function responseHeaders(raw: readonly string[], status: number): HeaderList | undefined {
-  const pairs: Array<[string, string]> = new Array(raw.length >> 1);
-  for (let i = 0; i < pairs.length; i++) pairs[i] = [raw[2 * i] as string, raw[2 * i + 1] as string];
+export function responseHeaders(raw: ReadonlyArray<Buffer | string>, status: number): HeaderList | undefined {
   const headers: HeaderList = [];
+  // lower-cased names of `headers`, needed only when Connection names something
+  const lowers: string[] = [];
+  let named: Set<string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const { name, lower, hopByHop } = rawName(raw[i]!);
+    if (lower === 'connection') {
+      for (const token of raw[i + 1]!.toString('latin1').split(',')) {
+        const option = token.trim().toLowerCase();
+        // `keep-alive`, the usual one, is dropped anyway: no set for it
+        if (isHopByHop(option)) continue;
+        named ??= new Set();
+        named.add(option);
+      }
+      continue;
+    }
+    // `Status`: a CGI-ism the server would refuse
+    if (hopByHop || lower === 'status') continue;
+    headers.push([name, raw[i + 1]!.toString('latin1')]);
+    lowers.push(lower);
+  }
   let length: string | undefined;
-  for (const pair of endToEndHeaders(pairs)) {
-    const lower = pair[0].toLowerCase();
-    if (lower === 'status') continue; // a CGI-ism the server would refuse
+  let kept = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const lower = lowers[i]!;
+    if (named?.has(lower) === true) continue;
+    const pair = headers[i]!;
     if (lower === 'content-length') {
       if (length !== undefined) {
         if (length !== pair[1]) return undefined;
@@ -76,8 +100,9 @@ export function responseHeaders(raw: readonly string[], status: number): HeaderL
       length = pair[1];
       if (status === 204) continue;
     }
-    headers.push(pair);
+    headers[kept++] = pair;
   }
+  headers.length = kept;
   return headers;
 }
 

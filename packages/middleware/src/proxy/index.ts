@@ -14,6 +14,7 @@ import {
 import { hasCrLfNul, statusLine } from '@tsgi/core/http';
 import type { Dispatcher } from 'undici';
 import { pickerOf } from './balancer.js';
+import { watchClient } from './client-signal.js';
 import { type BodyEnd, Forwarding, RequestBody, type ResponseHead } from './forward.js';
 import { requestHeaders, responseHeaders } from './headers.js';
 import { Health } from './health.js';
@@ -89,15 +90,14 @@ export function proxy(options: ProxyOptions): ProxyApp {
       tried.push(upstream);
       if (client.aborted) throw clientGone(client.reason);
       const forwarding = new Forwarding(input, settings.timeout.head);
-      const onClientGone = () => forwarding.abort(asError(client.reason));
-      client.addEventListener('abort', onClientGone, { once: true });
+      const watching = watchClient(client, forwarding);
       upstream.active++;
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
         upstream.active--;
-        client.removeEventListener('abort', onClientGone);
+        watching.delete(forwarding);
       };
       let head: ResponseHead;
       try {
@@ -207,7 +207,7 @@ function targetOf(environ: Environ, path: 'strip' | 'keep'): string {
 
 /** A `.` or `..` segment, spelled plainly, percent-encoded, or behind an encoded slash or a backslash. */
 function hasDotSegment(raw: string): boolean {
-  if (!raw.includes('.') && !/%2e/i.test(raw)) return false;
+  if (!raw.includes('.') && !(raw.includes('%') && /%2e/i.test(raw))) return false;
   let decoded = raw;
   try {
     decoded = decodeURIComponent(raw);
