@@ -94,7 +94,8 @@ export function urlMap(entries: UrlMapEntries): App {
   );
   const hasHosts = list.some((entry) => entry.host !== undefined);
   return (environ, startResponse) => {
-    if (hasDotSegment(environ.PATH_INFO)) {
+    const info = environ.PATH_INFO;
+    if (info.indexOf('.') !== -1 && hasDotSegment(info)) {
       return new BadRequest(DOT_SEGMENT_REASON)(environ, startResponse);
     }
     const [host, port] = hasHosts ? requestHost(environ) : ['', ''];
