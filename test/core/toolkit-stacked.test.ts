@@ -10,6 +10,7 @@ import {
   validate,
 } from '@tsgi/core';
 import { mockEnviron, request } from '@tsgi/core/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 // Stacked mapResponse layers share one capture (map-response.ts): each must still see exactly
@@ -219,5 +220,44 @@ describe('Captured header look-up', () => {
       ['Content-Type', 'text/plain'],
       ['X-A', '1'],
     ]);
+  });
+  it('agrees with a plain list after any run of look-ups and changes (property)', () => {
+    const name = fc.constantFrom('A', 'a', 'B', 'b', 'Vary', 'VARY', 'c');
+    const pair = fc.tuple(name, fc.string({ maxLength: 2 }));
+    const op = fc.oneof(
+      fc.tuple(fc.constant('get' as const), name),
+      fc.tuple(fc.constant('set' as const), pair),
+      fc.tuple(fc.constant('append' as const), pair),
+      fc.tuple(fc.constant('delete' as const), name),
+      fc.tuple(fc.constant('assign' as const), fc.array(pair, { maxLength: 4 })),
+    );
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    fc.assert(
+      fc.property(fc.array(pair, { maxLength: 4 }), fc.array(op, { maxLength: 20 }), (start, ops) => {
+        const appList = start.map(([k, v]) => [k, v] as [string, string]);
+        const before = JSON.stringify(appList);
+        const response = new Captured('200 OK', appList, [] as Chunk[]);
+        let model = start.map(([k, v]) => [k, v] as [string, string]);
+        for (const [kind, arg] of ops) {
+          if (kind === 'get') expect(response.getHeader(arg)).toBe(model.find(([k]) => same(k, arg))?.[1]);
+          else if (kind === 'set') {
+            response.setHeader(arg[0], arg[1]);
+            model = [...model.filter(([k]) => !same(k, arg[0])), [arg[0], arg[1]]];
+          } else if (kind === 'append') {
+            response.appendHeader(arg[0], arg[1]);
+            model.push([arg[0], arg[1]]);
+          } else if (kind === 'delete') {
+            response.deleteHeader(arg);
+            model = model.filter(([k]) => !same(k, arg));
+          } else {
+            response.headers = arg.map(([k, v]) => [k, v] as [string, string]);
+            model = arg.map(([k, v]) => [k, v] as [string, string]);
+          }
+          expect(response.headers).toEqual(model);
+        }
+        expect(JSON.stringify(appList)).toBe(before); // the app's list: never changed in place
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

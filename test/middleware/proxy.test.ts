@@ -125,12 +125,20 @@ describe('proxy: paths under a mount', () => {
         '/api/x/..%2f..%2fsecret',
         '/api/..%5Csecret',
         '/api/./secret',
+        // Tomcat (and Jetty, Spring) drop `;params` from a segment before resolving it: `..;/`
+        '/api/..;/secret',
+        '/api/x/..;jsessionid=1/..;/secret',
+        '/api/..%3B/secret',
+        '/api/.;x/secret',
       ];
       for (const path of attempts) expect([path, (await get(path)).status]).toEqual([path, 400]);
       expect(up.hits).toHaveLength(0);
       const fine = await get('/api/a..b/.well-known/x.');
       expect(fine.status).toBe(200);
       expect(JSON.parse(fine.body.toString()).uri).toBe('/public/a..b/.well-known/x.');
+      const params = await get('/api/a;v=1/...;x/..x;y');
+      expect(params.status).toBe(200);
+      expect(JSON.parse(params.body.toString()).uri).toBe('/public/a;v=1/...;x/..x;y');
     } finally {
       await api.close();
     }

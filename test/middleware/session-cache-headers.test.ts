@@ -128,15 +128,36 @@ describe('privateCacheControl', () => {
     );
   });
 
+  it('reads a quoted-pair as one character: `\\\\` before a quote does not escape the quote', () => {
+    // RFC 9110 §5.6.4: `"a\\"` is the string `a\`, closed; the comma after it splits
+    expect(cacheDirectives('x="a\\\\", public, y="b,private,c"')).toEqual([
+      'x="a\\\\"',
+      'public',
+      'y="b,private,c"',
+    ]);
+    expect(cacheDirectives('x="say \\"hi, there\\"", max-age=5')).toEqual([
+      'x="say \\"hi, there\\""',
+      'max-age=5',
+    ]);
+    expect(cacheDirectives('public, x="a\\')).toEqual(['public', 'x="a\\']);
+    // a `private` inside a quoted string is no directive: the public response is still made private
+    expect(privateCacheControl('public, max-age=600, x="a\\\\", y="b,private,c"')).toBe(
+      'private, max-age=600, x="a\\\\", y="b,private,c"',
+    );
+  });
+
   it('splits at commas outside quoted strings only, and never throws', () => {
     expect(cacheDirectives('no-cache="Set-Cookie, X-Id", max-age=5')).toEqual([
       'no-cache="Set-Cookie, X-Id"',
       'max-age=5',
     ]);
     fc.assert(
-      fc.property(fc.string(), (value) => {
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[a-z"\\, =]{0,24}$/)), (value) => {
         const directives = cacheDirectives(value);
         for (const d of directives) expect(d).toBe(d.trim());
+        // nothing is lost but the separators (a value ending in `\` inside quotes included)
+        const kept = (text: string) => text.replace(/[\s,]/g, '');
+        expect(kept(directives.join(''))).toBe(kept(value));
         expect(typeof privateCacheControl(value)).toBe('string');
       }),
     );

@@ -103,6 +103,7 @@ describe('urlMap', () => {
     '/api/%2e%2e/admin',
     '/api/.%2E',
     '/api/a%2F..%2Fb',
+    '/api/x%5C..%5C..%5Cadmin',
     '/..',
   ])('answers %s with a 400 that says why: no app sees a dot segment', async (url) => {
     const response = await request(map, { url, headers: { Accept: 'application/json' } });

@@ -51,6 +51,10 @@ describe('dot segments', () => {
     // an encoded slash would put `..` inside one parameter: name `a/../b`
     '/files/a%2F..%2Fb',
     '/files/..%2Fadmin',
+    // WHATWG URL (fetch, new URL) takes `\` for `/`: a handler fetching /files/${name} would climb
+    '/files/..%5Cadmin',
+    '/api/x%5C..%5C..%5Cadmin',
+    '/files/.%5C',
   ])('refuses %s with a 400 that says why, reaching no app', async (target) => {
     const { r, calls } = site();
     await expect(call(r, 'GET', target)).rejects.toBeInstanceOf(BadRequest);
@@ -84,6 +88,15 @@ describe('dot segments', () => {
     expect(await seen(r, 'GET', '/api/.well-known/x')).toMatchObject({
       name: 'api',
       pathInfo: '/.well-known/x',
+    });
+  });
+
+  it('passes a backslash that makes no dot segment (`a\\b`, `..x\\`, `\\.well-known`)', async () => {
+    const { r } = site();
+    expect(await seen(r, 'GET', '/files/a%5Cb')).toMatchObject({ name: 'file', params: { name: 'a\\b' } });
+    expect(await seen(r, 'GET', '/api/..x%5C%5C.well-known')).toMatchObject({
+      name: 'api',
+      pathInfo: '/..x\\\\.well-known',
     });
   });
 
@@ -151,11 +164,11 @@ describe('dot segments (property)', () => {
     );
   });
 
-  it('hasDotSegment finds exactly the segments a split finds', () => {
+  it('hasDotSegment finds exactly the segments a split at `/` and `\\` finds', () => {
     fc.assert(
-      fc.property(fc.array(fc.stringMatching(/^[./a]{0,3}$/), { maxLength: 6 }), (parts) => {
+      fc.property(fc.array(fc.stringMatching(/^[./a\\]{0,3}$/), { maxLength: 6 }), (parts) => {
         const path = `/${parts.join('/')}`;
-        const split = path.split('/').some((part) => part === '.' || part === '..');
+        const split = path.split(/[\\/]/).some((part) => part === '.' || part === '..');
         expect(hasDotSegment(path)).toBe(split);
       }),
       { numRuns: 2000 },

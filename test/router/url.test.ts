@@ -71,6 +71,7 @@ describe('url()', () => {
     // an encoded slash would decode into one (the router answers such a path with a 400)
     expect(() => r.unmountedPath('user', { id: 'a/../b' })).toThrow(/dot-segment between slashes/);
     expect(() => r.unmountedPath('files', { path: ['./x'] })).toThrow(/dot-segment between slashes/);
+    expect(() => r.unmountedPath('user', { id: 'a\\..' })).toThrow(/dot-segment between slashes/);
     expect(() => r.unmountedPath('user', { id: 'a\0b' })).toThrow(/NUL/);
     expect(() => r.unmountedPath('user', { id: '\uD800' })).toThrow(/well-formed Unicode/);
     // @ts-expect-error: the types refuse it too

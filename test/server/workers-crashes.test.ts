@@ -133,5 +133,10 @@ describe('workers that crash', { timeout: 60_000 }, () => {
     await expect(serve(app, { workers: 1, crashLimit: 0 })).rejects.toThrow(
       /crashLimit must be a number of at least 1/,
     );
+    // a timer longer than 2^31-1 ms fires after 1 ms: the back-off would become a 1 ms respawn loop
+    await expect(serve(app, { workers: 1, maxRespawnDelay: 2 ** 31 })).rejects.toThrow(
+      /maxRespawnDelay must be .*at most 2147483647/,
+    );
+    await expect(serve(app, { workers: 1, minUptime: 3e9 })).rejects.toThrow(/minUptime must be .*at most/);
   });
 });

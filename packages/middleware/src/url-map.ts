@@ -95,7 +95,7 @@ export function urlMap(entries: UrlMapEntries): App {
   const hasHosts = list.some((entry) => entry.host !== undefined);
   return (environ, startResponse) => {
     const info = environ.PATH_INFO;
-    if (info.indexOf('/.') !== -1 && hasDotSegment(info)) {
+    if (info.indexOf('.') !== -1 && hasDotSegment(info)) {
       return new BadRequest(DOT_SEGMENT_REASON)(environ, startResponse);
     }
     const [host, port] = hasHosts ? requestHost(environ) : ['', ''];

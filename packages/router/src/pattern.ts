@@ -216,8 +216,9 @@ function encodeSegment(text: string, name: string, label: string): string {
       `Cannot build a URL for ${label}: parameter "${name}" cannot be "${text}" (a dot-segment)`,
     );
   }
-  // `a/..` travels as `a%2F..`, but PATH_INFO decodes it to a dot-segment, which the router refuses
-  if (text.includes('/') && hasDotSegment(`/${text}`)) {
+  // `a/..` travels as `a%2F..` (`a\..` as `a%5C..`), but PATH_INFO decodes it to a dot-segment,
+  // which the router refuses
+  if ((text.includes('/') || text.includes('\\')) && hasDotSegment(`/${text}`)) {
     throw new TypeError(
       `Cannot build a URL for ${label}: parameter "${name}" holds a "." or ".." dot-segment between slashes`,
     );

@@ -66,16 +66,24 @@ export const DOT_SEGMENT_REASON =
  * True when a decoded path (`PATH_INFO`) has a `.` or `..` segment: `/a/../b`, `/a/.`, `/..`.
  * The server decodes `PATH_INFO`, so `%2e%2e` and `a%2F..` arrive here as real dot segments,
  * and an app that joins the path (or a parameter taken from it) onto a folder would resolve
- * them. `/.well-known`, `/...` and `/a..b` are names, not dot segments. The router and
- * `urlMap()` refuse such a path with a 400 (nginx resolves them and refuses those above the
- * root; clients resolve them before they send, so a client that sends one is not a browser).
+ * them. A backslash separates segments too (`/a\..\b`, from `%5C`): WHATWG URL (`fetch`,
+ * `new URL`) and Windows paths take it for `/`, as the proxy's own check does. `/.well-known`,
+ * `/...` and `/a..b` are names, not dot segments. The router and `urlMap()` refuse such a path
+ * with a 400 (nginx resolves them and refuses those above the root; clients resolve them
+ * before they send, so a client that sends one is not a browser). One indexOf on a path
+ * without a `.`.
  * @example hasDotSegment('/api/../admin') // true
  */
 export function hasDotSegment(path: string): boolean {
-  for (let at = path.indexOf('/.'); at !== -1; at = path.indexOf('/.', at + 2)) {
-    let end = at + 2;
+  for (let at = path.indexOf('.'); at !== -1; at = path.indexOf('.', at + 1)) {
+    if (!isSeparator(path.charCodeAt(at - 1))) continue;
+    let end = at + 1;
     if (path.charCodeAt(end) === 46 /* . */) end++;
-    if (end === path.length || path.charCodeAt(end) === 47 /* / */) return true;
+    if (end === path.length || isSeparator(path.charCodeAt(end))) return true;
   }
   return false;
+}
+
+function isSeparator(code: number): boolean {
+  return code === 47 /* / */ || code === 92; /* \ */
 }

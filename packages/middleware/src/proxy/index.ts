@@ -205,7 +205,11 @@ function targetOf(environ: Environ, path: 'strip' | 'keep'): string {
   return (full.startsWith('/') ? full : '/') + (query ? `?${query}` : '');
 }
 
-/** A `.` or `..` segment, spelled plainly, percent-encoded, or behind an encoded slash or a backslash. */
+/**
+ * A `.` or `..` segment, spelled plainly, percent-encoded, behind an encoded slash or a
+ * backslash, or with `;params` (`..;/`: Tomcat, Jetty and Spring drop a segment's parameters
+ * before they resolve it, so `/prefix/..;/x` reaches `/x` there).
+ */
 function hasDotSegment(raw: string): boolean {
   if (!raw.includes('.') && !(raw.includes('%') && /%2e/i.test(raw))) return false;
   let decoded = raw;
@@ -214,7 +218,11 @@ function hasDotSegment(raw: string): boolean {
   } catch {
     // not UTF-8 once decoded: judged as it is
   }
-  return decoded.split(/[\\/]/).some((segment) => segment === '.' || segment === '..');
+  return decoded.split(/[\\/]/).some((segment) => {
+    const semi = segment.indexOf(';');
+    const bare = semi === -1 ? segment : segment.slice(0, semi);
+    return bare === '.' || bare === '..';
+  });
 }
 
 function hasBody(environ: Environ): boolean {

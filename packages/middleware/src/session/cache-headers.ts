@@ -14,7 +14,9 @@ export function cacheDirectives(value: string): string[] {
   let quoted = false;
   for (let i = 0; i <= value.length; i++) {
     const char = value[i];
-    if (char === '"' && value[i - 1] !== '\\') quoted = !quoted;
+    // a quoted-pair (`\"`, `\\`) is one character: skipping it, `"a\\"` closes where it should
+    if (quoted && char === '\\' && i + 1 < value.length) i++;
+    else if (char === '"') quoted = !quoted;
     else if (i === value.length || (char === ',' && !quoted)) {
       const directive = value.slice(start, i).trim();
       if (directive !== '') directives.push(directive);

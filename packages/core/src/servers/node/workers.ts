@@ -7,6 +7,9 @@ import { blockedReport, WORKER_ENV, type WorkerSettings, workerMessage } from '.
 
 type State = 'starting' | 'ready' | 'stopping';
 
+/** The longest delay setTimeout keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 interface Slot {
   readonly worker: Worker;
   state: State;
@@ -79,9 +82,12 @@ class Supervisor {
     }
     for (const name of ['respawnDelay', 'maxRespawnDelay', 'minUptime', 'crashLimit'] as const) {
       const value = options[name];
-      if (value !== undefined && !(Number.isFinite(value) && value >= (name === 'crashLimit' ? 1 : 0))) {
+      const least = name === 'crashLimit' ? 1 : 0;
+      // a timer over 2^31-1 ms fires after 1 ms (Node's TimeoutOverflowWarning): no back-off at all
+      const most = name === 'crashLimit' ? Number.MAX_SAFE_INTEGER : MAX_TIMER_MS;
+      if (value !== undefined && !(Number.isFinite(value) && value >= least && value <= most)) {
         throw new TypeError(
-          `serve: ${name} must be a number of at least ${name === 'crashLimit' ? 1 : 0}, not ${value}`,
+          `serve: ${name} must be a number of at least ${least} and at most ${most}, not ${value}`,
         );
       }
     }
