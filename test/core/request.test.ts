@@ -11,6 +11,7 @@ import {
   UnsupportedMediaType,
 } from '@tsgi/core';
 import { mockEnviron } from '@tsgi/core/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 /** The environ of a request to example.com (mockEnviron's, in this file's terms), with a body from these chunks. */
@@ -254,6 +255,26 @@ describe('Request: reading the body', () => {
     expect(error).toBeInstanceOf(ContentTooLarge);
     expect((error as ContentTooLarge).status).toBe(413);
     expect(pulled()).toBe(0);
+  });
+
+  it('refuses unread exactly when Number(CONTENT_LENGTH) is over the limit, whatever its spelling', async () => {
+    const spelled = fc.oneof(
+      fc.nat({ max: 10_000 }).map(String),
+      fc.tuple(fc.nat({ max: 6 }), fc.nat({ max: 10_000 })).map(([zeros, n]) => '0'.repeat(zeros) + n),
+      fc.stringMatching(/^[0-9]{14,18}$/),
+      fc.constantFrom('', ' 5000', '5000 ', '+5000', '1e9', '4e3', '0x2000', '5000.5', 'Infinity', '-1'),
+      fc.string({ maxLength: 8 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(spelled, async (length) => {
+        const { input, pulled } = endlessInput();
+        const env = environ({ method: 'POST', input });
+        env.CONTENT_LENGTH = length;
+        await expect(new Request(env).bytes({ limit: 4096 })).rejects.toThrow(ContentTooLarge);
+        expect(pulled() === 0).toBe(Number(length) > 4096);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('stops reading as soon as a body of unknown length crosses the limit', async () => {

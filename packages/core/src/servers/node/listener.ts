@@ -10,7 +10,7 @@ import type { App, Environ, ErrorStream } from '../../types.js';
 import { type AccessLogOption, accessLogger, LoggedSink } from './access-log.js';
 import { isClosing, noteLastResponse } from './closing.js';
 import { withDebugPage } from './debug.js';
-import { NodeInput, type ReadingConnection } from './input.js';
+import { NodeInput, Readers, type ReadingConnection } from './input.js';
 import { NodeSink } from './sink.js';
 
 /** Options of {@link toNodeListener}, shared with {@link serve}. */
@@ -154,10 +154,10 @@ function connectionOf(socket: Socket): Connection {
       remotePort: String(socket.remotePort ?? ''),
       scheme: (socket as TLSSocket).encrypted === true ? 'https' : 'http',
       signal: controller.signal,
-      reading: new Set(),
+      reading: new Readers(),
     };
     socket.once('close', () => {
-      for (const reader of opened.reading) reader.abort();
+      opened.reading.abortAll();
       controller.abort(new Error('The client went away'));
     });
     connection = opened;
