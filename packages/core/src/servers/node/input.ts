@@ -25,16 +25,20 @@ interface Reader {
 /**
  * The reads in progress on one connection: nearly always none or one, so the one sits in a field
  * and only a second (pipelined requests) makes a Set. Why not always a Set: adding and deleting
- * an object there (its identity hash made, the table's entry) cost ~780 instructions an echo
- * in the count bench; the field costs a store.
+ * an object there makes its identity hash and a table entry per read. Count bench, echo by
+ * `for await` (no other change on its path): 79,526 → 79,242 and 78,860 instructions a request.
  */
 export class Readers {
   #one: Reader | undefined;
   #more: Set<Reader> | undefined;
 
   add(reader: Reader): void {
-    if (this.#one === undefined) this.#one = reader;
-    else (this.#more ??= new Set()).add(reader);
+    if (this.#one === undefined) {
+      this.#one = reader;
+      return;
+    }
+    this.#more ??= new Set();
+    this.#more.add(reader);
   }
 
   delete(reader: Reader): void {
