@@ -69,3 +69,24 @@ export interface PrimaryHandle {
   /** Resolves with the exit code the primary should use once it stopped: 0, or 1 when it gave up. */
   readonly done: Promise<number>;
 }
+
+/** The longest delay setTimeout keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Refuses cluster options a primary cannot work with, with a TypeError naming the option. */
+export function checkClusterOptions(options: ClusterOptions): void {
+  if (!Number.isInteger(options.workers) || options.workers < 1) {
+    throw new TypeError(`serve: workers must be a whole number of at least 1, not ${options.workers}`);
+  }
+  for (const name of ['respawnDelay', 'maxRespawnDelay', 'minUptime', 'crashLimit'] as const) {
+    const value = options[name];
+    const least = name === 'crashLimit' ? 1 : 0;
+    // a timer over 2^31-1 ms fires after 1 ms (Node's TimeoutOverflowWarning): no back-off at all
+    const most = name === 'crashLimit' ? Number.MAX_SAFE_INTEGER : MAX_TIMER_MS;
+    if (value !== undefined && !(Number.isFinite(value) && value >= least && value <= most)) {
+      throw new TypeError(
+        `serve: ${name} must be a number of at least ${least} and at most ${most}, not ${value}`,
+      );
+    }
+  }
+}

@@ -105,3 +105,13 @@ export function workerSettings(): WorkerSettings | undefined {
   if (raw === undefined || typeof process.send !== 'function') return undefined;
   return JSON.parse(raw) as WorkerSettings;
 }
+
+/** A value as JSON for a log line, cut short; never throws (a cycle, a BigInt). */
+export function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return '(not JSON)';
+  }
+}

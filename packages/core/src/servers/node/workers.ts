@@ -1,14 +1,16 @@
 // The cluster's primary: forks the workers, supervises them, restarts them. See docs/server.md.
+// Over 400 lines on purpose: what is left is one state machine over the worker slots (fork,
+// ready, exit, rolling reload, recycling, heartbeats, signals), each step reading and changing
+// the others' state; the parts that stand alone live beside it (cluster-options.ts, protocol.ts,
+// crash-backoff.ts).
 import cluster, { type Worker } from 'node:cluster';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { ClusterOptions, PrimaryHandle } from './cluster-options.js';
-import { blockedReport, WORKER_ENV, type WorkerSettings, workerMessage } from './protocol.js';
+import { type ClusterOptions, checkClusterOptions, type PrimaryHandle } from './cluster-options.js';
+import { CrashBackoff } from './crash-backoff.js';
+import { blockedReport, safeJson, WORKER_ENV, type WorkerSettings, workerMessage } from './protocol.js';
 
 type State = 'starting' | 'ready' | 'stopping';
-
-/** The longest delay setTimeout keeps (a longer one fires at once). */
-const MAX_TIMER_MS = 2_147_483_647;
 
 interface Slot {
   readonly worker: Worker;
@@ -46,12 +48,7 @@ export function startCluster(options: ClusterOptions, scheme: 'http' | 'https'):
 class Supervisor {
   private readonly slots = new Map<number, Slot>();
   private wanted: number;
-  /** Quick exits in a row (before listening, or within minUptime of it): the back-off's exponent. */
-  private failures = 0;
-  /** Of those, the ones before the worker served a request: what makes the primary give up. */
-  private startupFailures = 0;
-  /** One of those start-up failures came after the worker listened (for the give-up message). */
-  private failedAfterListening = false;
+  private readonly crashes: CrashBackoff;
   private closing: Promise<void> | undefined;
   private rolling: Promise<void> | undefined;
   private rollingAgain: Promise<void> | undefined;
@@ -77,24 +74,12 @@ class Supervisor {
     private readonly options: ClusterOptions,
     private readonly scheme: 'http' | 'https',
   ) {
-    if (!Number.isInteger(options.workers) || options.workers < 1) {
-      throw new TypeError(`serve: workers must be a whole number of at least 1, not ${options.workers}`);
-    }
-    for (const name of ['respawnDelay', 'maxRespawnDelay', 'minUptime', 'crashLimit'] as const) {
-      const value = options[name];
-      const least = name === 'crashLimit' ? 1 : 0;
-      // a timer over 2^31-1 ms fires after 1 ms (Node's TimeoutOverflowWarning): no back-off at all
-      const most = name === 'crashLimit' ? Number.MAX_SAFE_INTEGER : MAX_TIMER_MS;
-      if (value !== undefined && !(Number.isFinite(value) && value >= least && value <= most)) {
-        throw new TypeError(
-          `serve: ${name} must be a number of at least ${least} and at most ${most}, not ${value}`,
-        );
-      }
-    }
+    checkClusterOptions(options);
     this.wanted = options.workers;
     this.log = options.log ?? stderrLog;
     this.timeout = options.timeout ?? 0;
     this.minUptime = options.minUptime ?? 5000;
+    this.crashes = new CrashBackoff(options);
     this.heartbeat =
       options.heartbeat ?? (this.timeout > 0 ? Math.min(1000, Math.max(10, this.timeout / 4)) : 1000);
     if (options.scheduling !== undefined) {
@@ -239,14 +224,12 @@ class Supervisor {
   /** A worker has been up `minUptime` since it listened: whatever crashed before is over. */
   private stable(slot: Slot): void {
     slot.stableTimer = undefined;
-    if (this.failures > 0 && this.closing === undefined) {
+    if (this.crashes.failing && this.closing === undefined) {
       this.log(
         `tsgi: worker ${slot.worker.process.pid} has been up ${this.minUptime} ms: the crash back-off is reset`,
       );
     }
-    this.failures = 0;
-    this.startupFailures = 0;
-    this.failedAfterListening = false;
+    this.crashes.reset();
   }
 
   private onExit(slot: Slot, code: number | null, signal: string | null): void {
@@ -261,33 +244,16 @@ class Supervisor {
     const why = slot.fatal ? `: ${slot.fatal}` : '';
     // quick: before listening, or within minUptime of it (a timer, a lost database, a bad route)
     const quick = !listened || slot.stableTimer !== undefined;
-    let when = '';
-    let streak = '';
-    if (quick) {
-      this.failures++;
-      if (!listened || !slot.served) {
-        this.startupFailures++;
-        this.failedAfterListening ||= listened;
-        when = listened ? ` ${upMs} ms after it listened, before any request` : ' before it listened';
-      } else {
-        // it served: the crash may come from a request, so never give up over it (any client
-        // could stop the server), only back off
-        this.startupFailures = 0;
-        this.failedAfterListening = false;
-        streak = ` (quick exit ${this.failures} in a row: up ${upMs} ms, under minUptime ${this.minUptime} ms)`;
-      }
-    }
-    // while others serve (a rolling restart onto broken code, say), there is no loop to break
-    if (this.startupFailures >= (this.options.crashLimit ?? 5) && !this.anyReady()) {
+    const after = this.crashes.exited(
+      { quick, listened, served: slot.served === true, upMs },
+      this.anyReady(),
+    );
+    const { when, streak, delay } = after;
+    if (after.giveUp) {
       this.log(`tsgi: worker ${pid} ${how}${when}${why}`);
-      const what = this.failedAfterListening ? 'before serving a request' : 'before listening';
-      this.giveUp(`workers exited ${what} ${this.startupFailures} times in a row${why}; giving up`);
+      this.giveUp(`workers exited ${after.what} ${after.startupFailures} times in a row${why}; giving up`);
       return;
     }
-    const base = this.options.respawnDelay ?? 100;
-    const delay = quick
-      ? Math.min(this.options.maxRespawnDelay ?? 10_000, base * 2 ** (this.failures - 1))
-      : base;
     this.log(`tsgi: worker ${pid} ${how}${when}${why}; starting another in ${delay} ms${streak}`);
     if (this.respawnTimer === undefined) {
       this.respawnTimer = setTimeout(() => {
@@ -463,15 +429,5 @@ class Supervisor {
     on('SIGHUP', () => void this.reload());
     on('SIGTTIN', () => this.more());
     on('SIGTTOU', () => this.fewer());
-  }
-}
-
-/** A value as JSON for a log line, cut short; never throws (a cycle, a BigInt). */
-function safeJson(value: unknown): string {
-  try {
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-  } catch {
-    return '(not JSON)';
   }
 }
