@@ -27,6 +27,19 @@ export const SERVERS = {
     file: 'tsgi',
     env: { BENCH_CONTEXT: '1' },
   },
+  // Issue 11: hello at the same path through 10 `mapResponse` layers, so the rows differ from hello by the layers alone.
+  tsgiToolkit: {
+    name: 'tsgi-toolkit',
+    label: 'tsgi, hello through 10 `mapResponse` layers reading a header (issue 11)',
+    file: 'tsgi',
+    env: { BENCH_TOOLKIT: 'stacked' },
+  },
+  tsgiToolkitApart: {
+    name: 'tsgi-toolkit-apart',
+    label: 'tsgi, the same 10 layers each behind a no-op layer (no shared capture)',
+    file: 'tsgi',
+    env: { BENCH_TOOLKIT: 'apart' },
+  },
   fastify: { name: 'fastify', label: 'Fastify 5', file: 'fastify' },
   hono: { name: 'hono', label: 'Hono 4 (@hono/node-server)', file: 'hono' },
   koa: { name: 'koa', label: 'Koa 3 (@koa/router)', file: 'koa' },
@@ -102,18 +115,7 @@ export const GROUPS: Group[] = [
       ...cases(mw, HELLO, [SERVERS.node, SERVERS.tsgi]),
       // tsgi's own hello in the same rounds, so /mw vs hello is a paired ratio too.
       { server: SERVERS.tsgi, request: hello, expected: HELLO, label: 'tsgi GET / (paired with /mw)' },
-      {
-        server: SERVERS.tsgi,
-        request: { method: 'GET', path: '/mw-toolkit' },
-        expected: HELLO,
-        label: 'tsgi, 10 `mapResponse` layers reading a header (issue 11)',
-      },
-      {
-        server: SERVERS.tsgi,
-        request: { method: 'GET', path: '/mw-toolkit-apart' },
-        expected: HELLO,
-        label: 'tsgi, the same 10 layers each behind a no-op layer (no shared capture)',
-      },
+      ...cases(hello, HELLO, [SERVERS.tsgiToolkit, SERVERS.tsgiToolkitApart]),
       ...cases(mw, HELLO, PEERS),
     ],
   },

@@ -3,6 +3,8 @@
  * BENCH_TABLE_SIZE sets the route table's size (10 by default, 1,000 for the scale row);
  * BENCH_CONTEXT=1 wraps the router in `requestContext()` (AsyncLocalStorage);
  * BENCH_BARE=1 dispatches by hand, like servers/node.ts, to measure the gateway without the router.
+ * BENCH_TOOLKIT=stacked serves `GET /` through 10 `mapResponse` layers that read a header (=apart: each
+ * behind a no-op layer, so none shares a capture): hello's path, so the row differs from hello by the layers alone.
  * No limit of requests per connection, as the peers (see MAX_REQUESTS_PER_CONNECTION in common.ts).
  */
 import { type App, type Middleware, mapResponse, NotFound, Request, requestContext, serve } from '@tsgi/core';
@@ -67,23 +69,29 @@ const toolkitApart = compose(...Array.from({ length: MIDDLEWARE_LAYERS }, () => 
   hello,
 );
 
+// Fails the request if the layers did not read what hello sent.
+const checkingType =
+  (app: App): App =>
+  (environ, startResponse) => {
+    const body = app(environ, startResponse);
+    if (seenType !== TEXT) throw new Error(`mapResponse read ${seenType}`);
+    return body;
+  };
+
+function helloRoute(toolkit: string | undefined): App {
+  if (toolkit === undefined) return hello;
+  if (toolkit === 'stacked') return checkingType(toolkitLayered);
+  if (toolkit === 'apart') return checkingType(toolkitApart);
+  throw new Error(`BENCH_TOOLKIT must be stacked or apart, got ${toolkit}`);
+}
+
 const r = router();
 for (const path of fillerRoutes()) r.get(path, text('resource'));
 r.get('/user/:id', user);
 r.get('/mw', layered);
-r.get('/mw-toolkit', (environ, startResponse) => {
-  const body = toolkitLayered(environ, startResponse);
-  if (seenType !== TEXT) throw new Error(`mapResponse read ${seenType}`);
-  return body;
-});
-r.get('/mw-toolkit-apart', (environ, startResponse) => {
-  const body = toolkitApart(environ, startResponse);
-  if (seenType !== TEXT) throw new Error(`mapResponse read ${seenType}`);
-  return body;
-});
 r.post('/echo', echo);
 r.post('/echo/iterate', echoIterating);
-r.get('/', hello);
+r.get('/', helloRoute(process.env.BENCH_TOOLKIT));
 
 const USER = /^\/user\/([^/]+)$/;
 const bare: App = (environ, startResponse) => {

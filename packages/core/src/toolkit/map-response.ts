@@ -70,23 +70,34 @@ function mapFrom(
   environ: Environ,
   startResponse: StartResponse,
 ): Body | Promise<Body> {
-  for (let i = start; i < mappers.length; i++) {
-    let mapped: Captured | undefined | Promise<Captured | undefined>;
-    try {
-      mapped = (mappers[i] as ResponseMapper)(response, environ);
-    } catch (error) {
-      return failed(mappers, i, response, error, environ, startResponse);
+  let i = start;
+  try {
+    for (; i < mappers.length; i++) {
+      const mapped = (mappers[i] as ResponseMapper)(response, environ);
+      // a mapper that changes the response in place returns nothing: that loop stays this short
+      if (mapped === undefined) continue;
+      if (isPromise<Captured | undefined>(mapped)) return later(mappers, i, response, mapped, environ, startResponse);
+      response = settle(response, mapped);
     }
-    if (isPromise<Captured | undefined>(mapped)) {
-      const current = response;
-      return Promise.resolve(mapped).then(
-        (result) => mapFrom(mappers, i + 1, settle(current, result), environ, startResponse),
-        (error: unknown) => failed(mappers, i, current, error, environ, startResponse),
-      );
-    }
-    response = settle(response, mapped);
+  } catch (error) {
+    return failed(mappers, i, response, error, environ, startResponse);
   }
   return send(response, startResponse);
+}
+
+/** Mapper `i` answered with a promise: the rest of the run goes on when it settles. */
+function later(
+  mappers: readonly ResponseMapper[],
+  i: number,
+  response: Captured,
+  mapped: PromiseLike<Captured | undefined>,
+  environ: Environ,
+  startResponse: StartResponse,
+): Promise<Body> {
+  return Promise.resolve(mapped).then(
+    (result) => mapFrom(mappers, i + 1, settle(response, result), environ, startResponse),
+    (error: unknown) => failed(mappers, i, response, error, environ, startResponse),
+  );
 }
 
 function settle(original: Captured, result: Captured | undefined): Captured {
