@@ -50,7 +50,8 @@ class Recorder {
   };
 
   hold(chunk: Chunk): void {
-    (this.written ??= []).push(chunk);
+    if (this.written === undefined) this.written = [chunk];
+    else this.written.push(chunk);
   }
 
   /** Whether write() output waits to be handed out. */

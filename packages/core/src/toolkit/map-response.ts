@@ -76,7 +76,8 @@ function mapFrom(
       const mapped = (mappers[i] as ResponseMapper)(response, environ);
       // a mapper that changes the response in place returns nothing: that loop stays this short
       if (mapped === undefined) continue;
-      if (isPromise<Captured | undefined>(mapped)) return later(mappers, i, response, mapped, environ, startResponse);
+      if (isPromise<Captured | undefined>(mapped))
+        return later(mappers, i, response, mapped, environ, startResponse);
       response = settle(response, mapped);
     }
   } catch (error) {
