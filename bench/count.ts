@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       const what =
         'perRequest' in row
           ? `${Math.round(row.perRequest).toLocaleString('en-US')} instructions/request ` +
-            `(batch spread ${(100 * batchSpread(row)).toFixed(2)}%)`
+            `(batch spread ${(100 * batchSpread(row)).toFixed(2)}%: ${row.batches.map((b) => Math.round(b)).join(' ')})`
           : `${row.reason}: ${row.detail.slice(0, 200)}`;
       log(`  [${++done}/${unique.size}] ${key}: ${what}, ${Math.round((Date.now() - t0) / 1000)} s`);
     }

@@ -3,7 +3,7 @@
  * callgrind totals read between batches, their ratio to raw node:http, and issue 5's targets.
  */
 import type { Group } from './cases.js';
-import { type CaseRef, TARGETS } from './report.js';
+import { type CaseRef, median, TARGETS } from './report.js';
 
 /** What counting one case measured. */
 export interface CountMeasurement {
@@ -80,8 +80,8 @@ export function countTable(result: CountGroupResult): string {
   const lines = [
     `### ${result.group.title}`,
     '',
-    '| server | instructions/request | × node:http | batch spread |',
-    '| --- | ---: | ---: | ---: |',
+    '| server | instructions/request | × node:http | batch spread | median batch |',
+    '| --- | ---: | ---: | ---: | ---: |',
   ];
   const notes: string[] = [];
   const base = result.rows[0];
@@ -89,13 +89,14 @@ export function countTable(result: CountGroupResult): string {
     const label = entry.label ?? entry.server.label;
     const row = result.rows[index];
     if (!isMeasured(row)) {
-      lines.push(`| ${label} | – | – | ${row?.reason ?? 'not counted'} |`);
+      lines.push(`| ${label} | – | – | ${row?.reason ?? 'not counted'} | – |`);
       if (row) notes.push(`- ${label}: ${row.detail.replace(/\s+/g, ' ').slice(0, 300)}`);
       return;
     }
     const ratio = isMeasured(base) ? base.perRequest / row.perRequest : Number.NaN;
     lines.push(
-      `| ${label} | ${fixed(row.perRequest, 0)} | ${fixed(ratio, 3)} | ${fixed(100 * batchSpread(row), 2)}% |`,
+      `| ${label} | ${fixed(row.perRequest, 0)} | ${fixed(ratio, 3)} | ${fixed(100 * batchSpread(row), 2)}% | ` +
+        `${fixed(median(row.batches), 0)} |`,
     );
   });
   if (notes.length) lines.push('', ...notes);

@@ -45,12 +45,13 @@ describe('instruction count arithmetic', () => {
     const hello = GROUPS.find((group) => group.name === 'hello')!;
     const rows: CountGroupResult['rows'] = hello.cases.map(() => ({ reason: 'did not start', detail: 'x' }));
     rows[0] = { perRequest: 50_000, batches: [50_000], warmup: 1, requests: 1 };
-    rows[1] = { perRequest: 62_500, batches: [62_000, 63_000], warmup: 1, requests: 2 };
+    rows[1] = { perRequest: 62_500, batches: [62_000, 63_000, 62_100], warmup: 1, requests: 3 };
     const result: CountGroupResult = { group: hello, rows };
     expect(countRatio([result], 'hello', ['tsgi'], ['node'])).toBeCloseTo(0.8);
     expect(countRatio([result], 'hello', ['tsgi'], ['fastify'])).toBeNaN();
     const table = countTable(result);
-    expect(table).toContain('| tsgi | 62,500 | 0.800 | 1.60% |');
-    expect(table).toMatch(/\| Fastify 5 \| – \| – \| did not start \|/);
+    // the median batch leaves out one batch that a full GC landed in
+    expect(table).toContain('| tsgi | 62,500 | 0.800 | 1.60% | 62,100 |');
+    expect(table).toMatch(/\| Fastify 5 \| – \| – \| did not start \| – \|/);
   });
 });

@@ -26,10 +26,10 @@ export class Captured {
   /**
    * The last look-up, kept until the headers change: layers sharing one capture (mapResponse)
    * each ask for the same header in turn, and the second ask on is one string compare.
+   * Callgrind, in-process, hello through 10 stacked layers reading a header: 3,136 instructions
+   * a call before, 1,932 with this (bench/results/2026-12-01-count.md, "Toolkit layers, third session").
    */
-  #asked = false;
-  // a string from the start, so that the compare below only ever sees strings (a pointer compare, not a call)
-  #askedName = '';
+  #askedName: string | undefined = undefined;
   #askedValue: string | undefined = undefined;
 
   constructor(
@@ -57,7 +57,7 @@ export class Captured {
   set headers(headers: HeaderList) {
     this.#headers = headers;
     this.#owned = false;
-    this.#asked = false;
+    this.#askedName = undefined;
   }
 
   /**
@@ -74,7 +74,8 @@ export class Captured {
 
   /** The first value of a header (names compare case-insensitively), or undefined. */
   getHeader(name: string): string | undefined {
-    if (this.#asked && name === this.#askedName) return this.#askedValue;
+    // tested against undefined first, so that the compare of names only ever sees strings (a pointer compare, not a call)
+    if (this.#askedName !== undefined && name === this.#askedName) return this.#askedValue;
     const lower = lowerCased(name);
     const headers = this.#headers;
     let value: string | undefined;
@@ -86,7 +87,6 @@ export class Captured {
         break;
       }
     }
-    this.#asked = true;
     this.#askedName = name;
     this.#askedValue = value;
     return value;
@@ -101,7 +101,7 @@ export class Captured {
   /** Adds a header, keeping those of the same name (`Set-Cookie`, `Vary`). */
   appendHeader(name: string, value: string): this {
     this.#own().push([name, value]);
-    this.#asked = false;
+    this.#askedName = undefined;
     return this;
   }
 
@@ -111,7 +111,7 @@ export class Captured {
     if (this.#headers.some(([key]) => key.toLowerCase() === lower)) {
       this.#headers = this.#headers.filter(([key]) => key.toLowerCase() !== lower);
       this.#owned = true;
-      this.#asked = false;
+      this.#askedName = undefined;
     }
     return this;
   }
@@ -143,7 +143,10 @@ function lowerCased(name: string): string {
   return lastLower;
 }
 
-/** The same for the header names of a list (apps send the same literals), apart so the two do not evict each other. */
+/**
+ * The same for the header names of a list (apps send the same literals), apart so that the two
+ * do not evict each other: the 10 stacked layers above, 1,932 → 1,754 instructions a call.
+ */
 function lowerCasedKey(key: string): string {
   if (key !== lastKey) {
     const lower = key.toLowerCase();

@@ -25,7 +25,7 @@ interface Chain {
  * around another joins its chain instead of capturing and re-sending what that one sent: one
  * capture and one send for the whole run of layers. Read once, when the middleware is applied.
  * Hello through 10 header-reading layers: see the count in bench/results/2026-12-01-count.md
- * ("Toolkit layers, second session").
+ * ("Toolkit layers", second and third sessions).
  */
 const chains = new WeakMap<App, Chain>();
 
@@ -75,6 +75,7 @@ function mapFrom(
     for (; i < mappers.length; i++) {
       const mapped = (mappers[i] as ResponseMapper)(response, environ);
       // a mapper that changes the response in place returns nothing: that loop stays this short
+      // (one try around the run, not one per mapper; the 10 stacked layers: 1,754 → 1,406 a call)
       if (mapped === undefined) continue;
       if (isPromise<Captured | undefined>(mapped))
         return later(mappers, i, response, mapped, environ, startResponse);
