@@ -32,7 +32,9 @@ const headerNames = new Map<string, number>();
 // Header values too: apps send the same few (`application/json`) on every response. A value
 // found here holds no CR, LF or NUL; a Set probe of a string whose hash V8 keeps costs a fraction
 // of hasCrLfNul's three scans. Only short values are kept (long ones are rarely repeated, and
-// would cost their hashing): count bench, see results/2026-12-01-count.md, "Third session".
+// would cost their hashing). Measured with router's plainPath change (medians of 20 batches of 500,
+// BENCH_COUNT_REQUESTS=10000 BENCH_COUNT_BATCHES=20 npm run bench:count): tsgi hello 55,770 ->
+// 55,420 instructions a request, /user/42 59,130 -> 58,550 (results/2026-12-01-count.md, "Third session").
 const safeValues = new Set<string>();
 const CACHED_VALUE_LENGTH = 128;
 
