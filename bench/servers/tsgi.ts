@@ -7,7 +7,17 @@
  * behind a no-op layer, so none shares a capture): hello's path, so the row differs from hello by the layers alone.
  * No limit of requests per connection, as the peers (see MAX_REQUESTS_PER_CONNECTION in common.ts).
  */
-import { type App, type Middleware, mapResponse, NotFound, Request, requestContext, serve } from '@tsgi/core';
+import {
+  type App,
+  type Body,
+  type Middleware,
+  mapResponse,
+  NotFound,
+  Request,
+  requestContext,
+  type StartResponse,
+  serve,
+} from '@tsgi/core';
 import { compose } from '@tsgi/middleware';
 import { routeParams, router } from '@tsgi/router';
 import {
@@ -29,15 +39,15 @@ const text =
 
 const hello = text(HELLO);
 
-const json =
-  (id: unknown): App =>
-  (_environ, startResponse) => {
-    const body = JSON.stringify({ id });
-    startResponse('200 OK', [['Content-Type', 'application/json']]);
-    return [body];
-  };
+// The same work as Fastify's handler returning `{ id }` for it to serialize. (Until the third
+// session this made a closure per request, `json(id)(environ, startResponse)`: results/2026-12-01-count.md.)
+const userPage = (id: unknown, startResponse: StartResponse): Body => {
+  const body = JSON.stringify({ id });
+  startResponse('200 OK', [['Content-Type', 'application/json']]);
+  return [body];
+};
 
-const user: App = (environ, startResponse) => json(routeParams(environ).id)(environ, startResponse);
+const user: App = (environ, startResponse) => userPage(routeParams(environ).id, startResponse);
 
 // The body read the way an app reads it (as Fastify's parsed body or Hono's arrayBuffer()).
 const echo: App = async (environ, startResponse) => {
@@ -103,7 +113,7 @@ const bare: App = (environ, startResponse) => {
   if (method === 'POST' && path === '/echo') return echo(environ, startResponse);
   if (method === 'POST' && path === '/echo/iterate') return echoIterating(environ, startResponse);
   const match = method === 'GET' ? USER.exec(path) : null;
-  if (match) return json(match[1])(environ, startResponse);
+  if (match) return userPage(match[1], startResponse);
   throw new NotFound();
 };
 

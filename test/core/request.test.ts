@@ -139,6 +139,17 @@ describe('Request: the request line', () => {
     expect(Request.of(env)).toBe(outer);
     expect(Request.of(Object.freeze(environ({ method: 'PUT' }))).method).toBe('PUT');
   });
+
+  it('makes a Request per call for an environ that cannot keep one, and never throws for it', () => {
+    for (const lock of [Object.freeze, Object.seal, Object.preventExtensions]) {
+      const env = lock(environ({ target: '/locked?x=1' }));
+      const first = Request.of(env);
+      expect(first.environ).toBe(env);
+      expect(first.query.get('x')).toBe('1');
+      expect(Request.of(env)).not.toBe(first); // not shared, but each one is right
+      expect(Request.of(env).path).toBe('/locked');
+    }
+  });
 });
 
 describe('Request: headers and cookies', () => {
@@ -291,6 +302,27 @@ describe('Request: reading the body', () => {
     const request = new Request(env);
     expect((await request.text()).length).toBe(100);
     await expect(request.text({ limit: 99 })).rejects.toThrow(ContentTooLarge);
+  });
+
+  it('reads a frozen input once, and every reader gets the same bytes', async () => {
+    // the read cannot be kept on a frozen input: it is kept aside, and still only one read is made
+    let iterations = 0;
+    const input = Object.freeze({
+      async *[Symbol.asyncIterator]() {
+        iterations++;
+        yield new TextEncoder().encode('frozen body');
+      },
+    });
+    const env = environ({ method: 'POST', input });
+    expect(await new Request(env).text()).toBe('frozen body');
+    expect(await new Request({ ...env }).text()).toBe('frozen body');
+    expect(await Request.of(env).bytes()).toEqual(new TextEncoder().encode('frozen body'));
+    expect(iterations).toBe(1);
+    // an input frozen after its read keeps it too
+    const later = environ({ method: 'POST', body: ['read, then frozen'] });
+    expect(await new Request(later).text()).toBe('read, then frozen');
+    Object.freeze(later['tsgi.input']);
+    expect(await new Request(later).text()).toBe('read, then frozen');
   });
 
   it('has a default limit of 1 MiB', async () => {

@@ -30,6 +30,17 @@ describe('routeParams', () => {
     expect((await seen(r, 'GET', '/posts/2024/05')).params).toEqual({ year: '2024', month: '05' });
   });
 
+  it('keeps every parameter name exactly, quoted, digit-like or not ASCII', async () => {
+    // the router stores names as V8's property keys (pattern.ts, propertyKey): the same strings
+    const odd = router().get('/a/:"user id"/:"0"/:café', echo('odd')).get('/b/*"rest of it"', echo('rest'));
+    expect((await seen(odd, 'GET', '/a/7/x/cr%C3%A8me')).params).toEqual({
+      'user id': '7',
+      '0': 'x',
+      café: 'crème',
+    });
+    expect((await seen(odd, 'GET', '/b/p/q')).params).toEqual({ 'rest of it': ['p', 'q'] });
+  });
+
   it('mixes parameters and wildcards', async () => {
     expect((await seen(r, 'GET', '/repos/tsgi/tsgi/blob/main/src/index.ts')).params).toEqual({
       owner: 'tsgi',

@@ -58,6 +58,7 @@ export class Pattern {
     } catch (error) {
       throw error instanceof PathError ? invalid(source, error.message, error) : error;
     }
+    for (const key of parameters(data.tokens)) key.name = propertyKey(key.name);
     let compiled: { regexp: RegExp; keys: Key[] };
     try {
       compiled = pathToRegexp(data, { end: kind === 'route', trailing: false, sensitive: true });
@@ -149,6 +150,18 @@ function parameters(tokens: readonly Token[]): Key[] {
   return tokens.flatMap((token) =>
     token.type === 'group' ? parameters(token.tokens) : token.type === 'text' ? [] : [token],
   );
+}
+
+/**
+ * `name` as V8's own copy of it as a property key (internalized). path-to-regexp slices the
+ * names out of the pattern, and V8's property caches compare keys by identity: a keyed store
+ * `params[name] = value` whose name is such a slice goes megamorphic on its second call (~300
+ * instructions) even when the name and the object's shape never change. GET /user/42: callgrind's
+ * KeyedStoreIC_Megamorphic 1,184 -> 889 instructions a request; `npm run bench:count` 59,629 ->
+ * 59,110 and 59,245 (results/2026-12-01-count.md, "Third session").
+ */
+function propertyKey(name: string): string {
+  return Object.keys({ [name]: 0 })[0] as string;
 }
 
 function textOf(tokens: readonly Token[]): string {

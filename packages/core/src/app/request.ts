@@ -88,8 +88,13 @@ export class Request {
     const cached = environ[REQUEST_KEY];
     if (cached instanceof Request && cached.environ === environ) return cached;
     const request = new Request(environ);
-    // a frozen environ cannot keep it: each call then makes its own (still correct, only unshared)
-    if (Object.isExtensible(environ)) environ[REQUEST_KEY] = request;
+    // A frozen environ cannot keep it: each call then makes its own (still correct, only unshared).
+    // Tried, not asked first with Object.isExtensible(), a runtime call: see remember() in body/read.ts.
+    try {
+      environ[REQUEST_KEY] = request;
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // strict mode: a non-extensible environ refuses it
+    }
     return request;
   }
 

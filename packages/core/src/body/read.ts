@@ -1,5 +1,6 @@
 import { ContentTooLarge } from '../errors.js';
 import type { Environ } from '../types.js';
+import { contentLengthValue } from './content-length.js';
 import { canReadWhole, READ_WHOLE } from './read-whole.js';
 
 /** The default size limit of a request body read: 1 MiB. */
@@ -22,43 +23,29 @@ const BODY_READ = Symbol.for('tsgi.input.read');
 type Input = AsyncIterable<Uint8Array> & { [BODY_READ]?: Promise<Uint8Array> };
 
 const frozenReads = new WeakMap<Input, Promise<Uint8Array>>();
+/** False until some input refused the property: until then frozenReads is empty and not looked in. */
+let anyFrozenRead = false;
 
-/**
- * The stored whole read of `input`, if a reader made one. `extensible` is
- * `Object.isExtensible(input)` if the caller has it (a runtime call, ~120 instructions: readBody asks once).
- */
-export function readOf(
-  input: Input,
-  extensible = Object.isExtensible(input),
-): Promise<Uint8Array> | undefined {
-  return extensible ? input[BODY_READ] : frozenReads.get(input);
-}
-
-/** Stores `read` as the whole read of `input` (`extensible` as in {@link readOf}). */
-export function remember(
-  input: Input,
-  read: Promise<Uint8Array>,
-  extensible = Object.isExtensible(input),
-): void {
-  if (extensible) input[BODY_READ] = read;
-  else frozenReads.set(input, read);
+/** The stored whole read of `input`, if a reader made one. */
+export function readOf(input: Input): Promise<Uint8Array> | undefined {
+  return input[BODY_READ] ?? (anyFrozenRead ? frozenReads.get(input) : undefined);
 }
 
 /**
- * `Number(length)`, read digit by digit when it is only ASCII digits (what servers put there),
- * since `Number()` of a string is a runtime call (~220 instructions an echo in the count bench).
- * Anything else (empty, signs, spaces, exponents, over 15 digits) goes to `Number()`, so the
- * result is always the same as `Number(length)`.
+ * Stores `read` as the whole read of `input`: on it, or in frozenReads when it cannot take a
+ * property. Tried, not asked first with `Object.isExtensible()`, a runtime call that every body
+ * read paid (as `Request.of` did for the environ): without both calls, POST /echo 1 KB costs
+ * 75,314 instructions a request against 76,501 (npm run bench:count, -1.6%).
  */
-function lengthValue(length: unknown): number {
-  if (typeof length !== 'string' || length.length === 0 || length.length > 15) return Number(length);
-  let value = 0;
-  for (let i = 0; i < length.length; i++) {
-    const digit = length.charCodeAt(i) - 48; /* 0 */
-    if (digit < 0 || digit > 9) return Number(length);
-    value = value * 10 + digit;
+export function remember(input: Input, read: Promise<Uint8Array>): void {
+  try {
+    input[BODY_READ] = read;
+  } catch (error) {
+    // strict mode: a frozen, sealed or non-extensible input throws a TypeError instead
+    if (!(error instanceof TypeError)) throw error;
+    frozenReads.set(input, read);
+    anyFrozenRead = true;
   }
-  return value;
 }
 
 function tooLarge(limit: number): ContentTooLarge {
@@ -79,8 +66,7 @@ export function readBody(environ: Environ, options?: BodyOptions): Promise<Uint8
     );
   }
   const input: Input = environ['tsgi.input'];
-  const extensible = Object.isExtensible(input);
-  const read = readOf(input, extensible);
+  const read = readOf(input);
   if (read !== undefined) {
     return read.then((bytes) => {
       if (bytes.byteLength > limit) throw tooLarge(limit);
@@ -88,11 +74,11 @@ export function readBody(environ: Environ, options?: BodyOptions): Promise<Uint8
     });
   }
   // refused unread (and not remembered: a later read with a larger limit may still succeed)
-  if (lengthValue(environ.CONTENT_LENGTH) > limit) return Promise.reject(tooLarge(limit));
+  if (contentLengthValue(environ.CONTENT_LENGTH) > limit) return Promise.reject(tooLarge(limit));
   // the first read holds the body to this limit itself; the one-promise read (SPEC.md §9)
   // buys 3.4% of an echo's instructions (80,380 per request iterating, 77,633 with it)
   const first = canReadWhole(input) ? input[READ_WHOLE](limit, tooLarge) : readAll(input, limit);
-  remember(input, first, extensible);
+  remember(input, first);
   return first;
 }
 

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { contentLengthValue } from '../../body/content-length.js';
 import { createEnviron, stderrErrors } from '../../environ.js';
 import { errorPage } from '../../error-page.js';
 import { BadRequest, ContentTooLarge, HTTPError, isHTTPError } from '../../errors.js';
@@ -88,17 +89,19 @@ export function createHandler(app: App, options: ListenerOptions, local?: LocalA
       refuse(req, res, isHTTPError(error) ? error : new BadRequest(undefined, { cause: error }));
       return;
     }
-    if (environ.CONTENT_LENGTH !== undefined && Number(environ.CONTENT_LENGTH) > maxBodySize) {
+    // read once, without Number()'s runtime call (see contentLengthValue): -1 when chunked, 0 without a body
+    const length = environ.CONTENT_LENGTH;
+    const bodyLength =
+      length !== undefined
+        ? contentLengthValue(length)
+        : environ.HTTP_TRANSFER_ENCODING === undefined
+          ? 0
+          : -1;
+    if (length !== undefined && bodyLength > maxBodySize) {
       refuse(req, res, new ContentTooLarge(`The request body is larger than ${maxBodySize} bytes`));
       return;
     }
     const bodyless = req.method === 'HEAD';
-    const bodyLength =
-      environ.CONTENT_LENGTH !== undefined
-        ? Number(environ.CONTENT_LENGTH)
-        : environ.HTTP_TRANSFER_ENCODING === undefined
-          ? 0
-          : -1;
     runApp(
       served,
       environ,
