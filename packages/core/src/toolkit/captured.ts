@@ -82,7 +82,9 @@ export class Captured {
     for (let i = 0; i < headers.length; i++) {
       const header = headers[i] as [string, string];
       const key = header[0];
-      if (key.length === lower.length && (key === name || lowerCasedKey(key) === lower)) {
+      // names of different lengths never match in ASCII case; the asked name's own length, not
+      // its lower case's, which may differ ('İ' lower-cases to two code units)
+      if (key.length === name.length && (key === name || lowerCasedKey(key) === lower)) {
         value = header[1];
         break;
       }
