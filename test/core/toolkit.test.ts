@@ -338,6 +338,27 @@ describe('mapResponse', () => {
     }
   });
 
+  it('refuses a mapper result that is not a response with a TypeError, closing the app body once', async () => {
+    // `(r) => r.code === 200 && r.setHeader(…)` in plain JS gives false: not a response to send
+    for (const result of [null, false, 0, '']) {
+      for (const wrap of [(value: unknown) => value, (value: unknown) => Promise.resolve(value)]) {
+        for (const stacked of [false, true]) {
+          const { body, log } = tracked(['a']);
+          const app: App = (_environ, startResponse) => {
+            startResponse('200 OK', [['Content-Type', 'text/plain']]);
+            return body;
+          };
+          let mapped = mapResponse(() => wrap(result) as undefined)(app);
+          if (stacked) mapped = poweredBy(mapped);
+          const run = async () => mapped(mockEnviron(), () => () => {});
+          await expect(run()).rejects.toThrow(/ResponseMapper returns a Captured response or nothing/);
+          await expect(run()).rejects.toBeInstanceOf(TypeError);
+          expect(log.filter((entry) => entry === 'close')).toHaveLength(2); // one per run
+        }
+      }
+    }
+  });
+
   it('adds no promise on a synchronous array app (10 layers deep)', () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);

@@ -96,16 +96,26 @@ function later(
   environ: Environ,
   startResponse: StartResponse,
 ): Promise<Body> {
-  return Promise.resolve(mapped).then(
-    (result) => mapFrom(mappers, i + 1, settle(response, result), environ, startResponse),
-    (error: unknown) => failed(mappers, i, response, error, environ, startResponse),
-  );
+  return Promise.resolve(mapped)
+    .then((result) => settle(response, result))
+    .then(
+      (next) => mapFrom(mappers, i + 1, next, environ, startResponse),
+      // a rejection, or a result settle() refused: the body is closed as for a throw
+      (error: unknown) => failed(mappers, i, response, error, environ, startResponse),
+    );
 }
 
+/** The response after a mapper's `result`: the body it no longer answers with is closed. */
 function settle(original: Captured, result: Captured | undefined): Captured {
-  if (result !== undefined && result !== original && result.body !== original.body)
-    void closeBody(original.body);
-  return result ?? original;
+  if (result === undefined || result === original) return original;
+  // in plain JS `(r) => r.code === 200 && r.setHeader(…)` answers false: refused, not sent
+  if (typeof result !== 'object' || result === null) {
+    throw new TypeError(
+      `a ResponseMapper returns a Captured response or nothing (undefined), got ${result === null ? 'null' : typeof result}`,
+    );
+  }
+  if (result.body !== original.body) void closeBody(original.body);
+  return result;
 }
 
 /**
