@@ -3,6 +3,7 @@ import {
   type Body,
   Captured,
   type Chunk,
+  type HeaderList,
   type Middleware,
   mapResponse,
   type ResponseMapper,
@@ -194,6 +195,20 @@ describe('stacked mapResponse layers', () => {
 });
 
 describe('Captured header look-up', () => {
+  it('types the header list read-only: a change in place does not compile, the methods are the way', () => {
+    const constant: HeaderList = [['Content-Type', 'text/plain']];
+    const response = new Captured('200 OK', constant, []);
+    expect(response.getHeader('content-type')).toBe('text/plain');
+    const pushInPlace = () => {
+      // @ts-expect-error a push would change the app's own (often constant) list behind getHeader's back
+      response.headers.push(['Content-Type', 'text/html']);
+    };
+    expect(pushInPlace).toBeTypeOf('function');
+    response.setHeader('Content-Type', 'text/html');
+    expect(response.getHeader('content-type')).toBe('text/html');
+    expect(constant).toEqual([['Content-Type', 'text/plain']]);
+  });
+
   it('finds names in any case and follows every change of the list', () => {
     const appList: [string, string][] = [
       ['Content-Type', 'text/plain'],

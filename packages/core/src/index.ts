@@ -66,6 +66,7 @@ export {
   mapResponse,
   markBuffered,
   onBodyDone,
+  type ReadonlyHeaderList,
   type ResponseMapper,
   send,
   transformBody,

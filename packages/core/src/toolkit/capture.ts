@@ -102,7 +102,8 @@ export function capture(app: App, environ: Environ): Captured | Promise<Captured
  */
 export function send(response: Captured, startResponse: StartResponse): Body {
   try {
-    startResponse(response.status, response.headers, response.error);
+    // the same list the app gave (or a copy the methods made): a server reads it, never changes it
+    startResponse(response.status, response.headers as HeaderList, response.error);
   } catch (error) {
     // the head was refused (a CR/LF in a value, say): the body will never be sent or closed by anyone else
     void closeBody(response.body);

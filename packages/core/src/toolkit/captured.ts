@@ -1,4 +1,8 @@
 import type { Body, HeaderList } from '../types.js';
+
+/** A header list to read: the compiler refuses a change in place (`push`), which would change the app's own list. */
+export type ReadonlyHeaderList = ReadonlyArray<readonly [name: string, value: string]>;
+
 import { closeBody } from './body.js';
 
 /** The key of {@link Captured}'s link to its capture (not exported from the package). */
@@ -50,7 +54,7 @@ export class Captured {
   }
 
   /** The headers, in order. Read-only: change them with the methods below. */
-  get headers(): HeaderList {
+  get headers(): ReadonlyHeaderList {
     return this.#headers;
   }
 

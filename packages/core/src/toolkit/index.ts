@@ -10,7 +10,7 @@ export {
 } from './body.js';
 export { type Buffered, bufferBody } from './buffer.js';
 export { andThen, capture, send } from './capture.js';
-export { Captured } from './captured.js';
+export { Captured, type ReadonlyHeaderList } from './captured.js';
 export { carryBodyRead } from './input.js';
 export { mapResponse, type ResponseMapper } from './map-response.js';
 export { transformBody } from './transform.js';
