@@ -206,6 +206,12 @@ describe('Captured header look-up', () => {
     expect(pushInPlace).toBeTypeOf('function');
     response.setHeader('Content-Type', 'text/html');
     expect(response.getHeader('content-type')).toBe('text/html');
+    // a list made from the one read (filter, spread) is assigned whole, and read from then on
+    response.headers = [
+      ...response.headers.filter(([key]) => key !== 'Content-Type'),
+      ['Content-Type', 'a/b'],
+    ];
+    expect(response.getHeader('content-type')).toBe('a/b');
     expect(constant).toEqual([['Content-Type', 'text/plain']]);
   });
 

@@ -1,9 +1,8 @@
-import type { Body, HeaderList } from '../types.js';
+import type { Body } from '../types.js';
+import { closeBody } from './body.js';
 
 /** A header list to read: the compiler refuses a change in place (`push`), which would change the app's own list. */
 export type ReadonlyHeaderList = ReadonlyArray<readonly [name: string, value: string]>;
-
-import { closeBody } from './body.js';
 
 /** The key of {@link Captured}'s link to its capture (not exported from the package). */
 export const CAPTURED_BY: unique symbol = Symbol('tsgi.capturedBy');
@@ -25,13 +24,14 @@ export class Captured {
    * through 10 `mapResponse` layers: see bench/results).
    */
   [CAPTURED_BY]: object | undefined = undefined;
-  #headers: HeaderList;
+  #headers: ReadonlyHeaderList;
+  /** Whether `#headers` is this response's own copy, which the methods may change in place. */
   #owned = false;
   /**
    * The last look-up, kept until the headers change: layers sharing one capture (mapResponse)
    * each ask for the same header in turn, and the second ask on is one string compare.
    * Callgrind, in-process, hello through 10 stacked layers reading a header: 3,136 instructions
-   * a call before, 1,932 with this (bench/results/2026-12-01-count.md, "Toolkit layers, third session").
+   * a call before, 1,932 with this (bench/results/2026-12-01-count.md, "Third session: toolkit layers").
    */
   #askedName: string | undefined = undefined;
   #askedValue: string | undefined = undefined;
@@ -39,7 +39,7 @@ export class Captured {
   constructor(
     /** The status line, `"NNN Reason"`. */
     public status: string,
-    headers: HeaderList,
+    headers: ReadonlyHeaderList,
     /** The body, not yet iterated. Assign a wrapped body (mapChunks, transformBody) to change it. */
     public body: Body,
     /** The `error` the app passed to `startResponse`, handed on by {@link send}. */
@@ -58,7 +58,7 @@ export class Captured {
     return this.#headers;
   }
 
-  set headers(headers: HeaderList) {
+  set headers(headers: ReadonlyHeaderList) {
     this.#headers = headers;
     this.#owned = false;
     this.#askedName = undefined;
@@ -122,12 +122,12 @@ export class Captured {
     return this;
   }
 
-  #own(): HeaderList {
+  #own(): Array<readonly [string, string]> {
     if (!this.#owned) {
       this.#headers = this.#headers.slice();
       this.#owned = true;
     }
-    return this.#headers;
+    return this.#headers as Array<readonly [string, string]>;
   }
 }
 

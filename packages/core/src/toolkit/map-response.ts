@@ -25,7 +25,7 @@ interface Chain {
  * around another joins its chain instead of capturing and re-sending what that one sent: one
  * capture and one send for the whole run of layers. Read once, when the middleware is applied.
  * Hello through 10 header-reading layers: see the count in bench/results/2026-12-01-count.md
- * ("Toolkit layers", second and third sessions).
+ * ("Toolkit layers, second session" and "Third session: toolkit layers").
  */
 const chains = new WeakMap<App, Chain>();
 
