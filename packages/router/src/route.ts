@@ -31,6 +31,12 @@ export class Route {
   readonly kind = 'route';
   readonly pattern: Pattern;
   readonly #byMethod = new Map<string, App>();
+  /**
+   * `#byMethod`'s GET app, kept apart: most requests are GETs, and comparing the method with
+   * `'GET'` costs less than the Map's look-up (~95 instructions a request in callgrind; counted
+   * with the trie's in-place compare, see route-index.ts's FEW).
+   */
+  #get: App | undefined;
   #anyMethod: App | undefined;
 
   constructor(pattern: Pattern) {
@@ -54,10 +60,12 @@ export class Route {
     }
     if (method === undefined) this.#anyMethod = app;
     else this.#byMethod.set(method, app);
+    if (method === 'GET') this.#get = app;
   }
 
   /** The app for a request method: its own, else GET's for HEAD, else the one for every method. */
   appFor(method: string): App | undefined {
+    if (method === 'GET' && this.#get !== undefined) return this.#get;
     return (
       this.#byMethod.get(method) ??
       (method === 'HEAD' ? this.#byMethod.get('GET') : undefined) ??
