@@ -169,6 +169,26 @@ describe('capture', () => {
     expect(() => capture(app, mockEnviron())).toThrow(/second time/);
   });
 
+  it('refuses a startResponse from outside an array response, sent or not (an array runs no code)', () => {
+    let late: ((error: unknown) => void) | undefined;
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      late = (error) => startResponse('500 Internal Server Error', [], error);
+      return ['done'];
+    };
+    const response = capture(app, mockEnviron());
+    if (response instanceof Promise) throw new Error('an array app is captured synchronously');
+    expect(() => late?.(new Error('timer'))).toThrow(/after the app returned an array body/);
+    const outer: unknown[] = [];
+    send(response, (status) => {
+      outer.push(status);
+      return () => {};
+    });
+    expect(() => late?.(new Error('timer'))).toThrow(/after the app returned an array body/);
+    expect(response.code).toBe(200);
+    expect(outer).toEqual(['200 OK']);
+  });
+
   it('waits for a Promise<Body>', async () => {
     const app: App = async (_environ, startResponse) => {
       await Promise.resolve();
