@@ -3,6 +3,13 @@
  * Each server serves the same table, so a row differs only by the framework under it.
  */
 
+/**
+ * `BENCH_PRELOAD=<module>` imports a module into every server before it serves (`undici`, say): how
+ * much the startup work of an unrelated import costs a request (bench/README.md, "Startup").
+ */
+const preload = process.env.BENCH_PRELOAD;
+if (preload !== undefined && preload !== '') await import(preload);
+
 /** The body of `GET /` and `GET /mw`. */
 export const HELLO = 'Hello World!';
 

@@ -18,7 +18,9 @@ import {
   type StartResponse,
   serve,
 } from '@tsgi/core';
-import { compose } from '@tsgi/middleware';
+// The subpath, not the package root: the root loads every middleware (and undici), and on Node 20 that
+// much startup work alone costs any server ~1,100 instructions a request (bench/README.md, "Startup").
+import { compose } from '@tsgi/middleware/compose';
 import { routeParams, router } from '@tsgi/router';
 import {
   announce,

@@ -68,4 +68,56 @@ describe('the route index walk', () => {
       expect(segmentsOf(index.deepest('/'))).toEqual(['']);
     }
   });
+
+  it('matches a route from where the walk left off exactly as the whole pattern does', () => {
+    // literal segments, whole-segment params, and shapes the regexp decides (`-:n`, a group)
+    const part = fc.constantFrom('a', 'ab', 'user', '', ':id', ':x', ':id-:n', '{:opt}', 'x.y');
+    const source = fc
+      .array(part, { minLength: 1, maxLength: 4 })
+      .map((parts) => `/${parts.map((p, i) => p.replace(/^:(\w+)/, `:$1${i}`)).join('/')}`);
+    const segment = fc.oneof(word, fc.constantFrom('42', 'a-1', 'a%2Fb'));
+    const lead = fc.constantFrom('/', '', 'x/'); // a path need not start with `/`: then nothing below the root
+    const path = fc
+      .tuple(lead, fc.array(segment, { minLength: 0, maxLength: 4 }))
+      .map(([head, parts]) => `${head}${parts.join('/')}`);
+    fc.assert(
+      fc.property(
+        fc.array(source, { minLength: 1, maxLength: 8 }),
+        path,
+        fc.boolean(),
+        (sources, target, plain) => {
+          const index = new RouteIndex();
+          const patterns: Pattern[] = [];
+          for (const text of sources) {
+            let pattern: Pattern;
+            try {
+              pattern = new Pattern(text, 'route');
+            } catch {
+              continue; // a malformed mix (a parameter twice): not a route
+            }
+            patterns.push(pattern);
+            index.add(new Route(pattern));
+          }
+          for (let node: IndexNode | undefined = index.deepest(target); node; node = node.parent) {
+            for (const entry of node.entries) {
+              expect(entry.pattern.matchIndexed(target, plain)).toEqual(
+                entry.pattern.matchRoute(target, plain),
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('takes a path without its leading `/` below no node: no route matches it', () => {
+    const index = new RouteIndex();
+    const route = new Route(new Pattern('/user/:id', 'route'));
+    index.add(route);
+    expect(segmentsOf(index.deepest('/user/42'))).toEqual(['user']);
+    expect(segmentsOf(index.deepest('xuser/42'))).toEqual([]);
+    expect(route.pattern.matchIndexed('/user/42', true)).toEqual({ id: '42' });
+    expect(route.pattern.matchRoute('xuser/42', true)).toBeNull();
+  });
 });

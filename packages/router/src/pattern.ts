@@ -40,6 +40,8 @@ export class Pattern {
   readonly #tokens: readonly Token[];
   /** A route of literal segments and whole-segment params, matched without its regexp. */
   readonly #pieces: SegmentPieces | undefined;
+  /** `#pieces` after the `/`-led {@link segments} (`/user` of `/user/:id`), which the route index compares. */
+  readonly #afterSegments: { readonly at: number; readonly pieces: SegmentPieces } | undefined;
   #shape: Shape | undefined;
   #build: ((data: BuildData) => string) | undefined;
 
@@ -85,6 +87,7 @@ export class Pattern {
     this.staticPath = tokens.every((token) => token.type === 'text') ? textOf(tokens) : undefined;
     this.segments = leadingSegments(tokens);
     this.#pieces = kind === 'route' ? segmentPieces(tokens) : undefined;
+    this.#afterSegments = this.#pieces && piecesAfter(this.#pieces, this.segments);
   }
 
   /**
@@ -97,6 +100,18 @@ export class Pattern {
     if (this.#pieces !== undefined) return matchPieces(this.#pieces, path, !plain);
     const match = this.regexp.exec(path);
     return match === null ? null : this.params(match);
+  }
+
+  /**
+   * {@link matchRoute} for a path the route index led here: it starts with `/` and this pattern's
+   * {@link segments}, each followed by a `/` or the end (RouteIndex.deepest compared them), so
+   * the walk starts after them. Count bench, GET /user/42: the `/user` of `/user/:id` was compared
+   * twice, a character at a time (~35 instructions each; bench/results/2026-12-01-count.md, "Fourth session").
+   */
+  matchIndexed(path: string, plain: boolean): RouteParams | null {
+    const after = this.#afterSegments;
+    if (after !== undefined) return matchPieces(after.pieces, path, !plain, after.at);
+    return this.matchRoute(path, plain);
   }
 
   /** The segments of each way the pattern matches, to tell when one pattern hides another (shadow.ts). */
@@ -179,6 +194,22 @@ function leadingSegments(tokens: readonly Token[]): string[] {
   if (first === undefined || first.type !== 'text') return [];
   const parts = first.value.split('/').slice(1);
   return continuesWithSlash(tokens.slice(1)) ? parts : parts.slice(0, -1);
+}
+
+/**
+ * The pieces left once a path is known to start with `/` and `segments` joined by `/`
+ * (`['/', id]` at 5 for `/user/:id`), or undefined when the pieces do not start with them.
+ */
+function piecesAfter(
+  pieces: SegmentPieces,
+  segments: readonly string[],
+): { at: number; pieces: SegmentPieces } | undefined {
+  if (segments.length === 0) return { at: 0, pieces };
+  const known = `/${segments.join('/')}`;
+  const first = pieces[0];
+  if (typeof first !== 'string' || !first.startsWith(known)) return undefined;
+  const rest = first.slice(known.length);
+  return { at: known.length, pieces: rest === '' ? pieces.slice(1) : [rest, ...pieces.slice(1)] };
 }
 
 /** True when every way `tokens` can match starts with `/` or matches nothing. */

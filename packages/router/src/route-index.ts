@@ -92,11 +92,14 @@ export class RouteIndex {
 
   /**
    * The deepest node the path's segments lead to. Its entries, then its parent's, up to the
-   * root, are all the entries that can match the path, most specific first.
+   * root, are all the entries that can match the path, most specific first; the path starts
+   * with `/` and the segments of each, each followed by `/` or the end.
    */
   deepest(path: string): IndexNode {
     let node = this.#root;
-    let start = 1; // path starts with '/'
+    // below the root only for a path that starts with '/' (every pattern does: Pattern.matchIndexed relies on it)
+    if (path.charCodeAt(0) !== 47) return node;
+    let start = 1;
     while (node.children !== undefined && start <= path.length) {
       const child =
         node.few === undefined ? childByMap(node.children, path, start) : childInPlace(node.few, path, start);

@@ -143,7 +143,7 @@ export class RouteTable {
         }
         const app = entry.appFor(method);
         if (app === undefined) continue;
-        const params = entry.pattern.matchRoute(path, plain !== undefined);
+        const params = entry.pattern.matchIndexed(path, plain !== undefined);
         if (params === null) continue;
         // Set on the request's own environ, as WSGI routing middleware sets wsgiorg.routing_args:
         // a copy of the whole environ would cost more than the rest of the dispatch.

@@ -36,15 +36,16 @@ export function segmentPieces(tokens: readonly Token[]): SegmentPieces | undefin
 /**
  * Matches a whole segment-form path against `pieces`: the parameters, or null. With `decode`
  * each value is decoded from segment form (`%2F` → `/`); without it (the path holds no `%`)
- * it is the slice itself.
+ * it is the slice itself. From `from` on: the caller has compared what comes before.
  */
 export function matchPieces(
   pieces: SegmentPieces,
   path: string,
   decode: boolean,
+  from = 0,
 ): Record<string, string> | null {
   let params: Record<string, string> | null = null;
-  let at = 0;
+  let at = from;
   for (let i = 0; i < pieces.length; i++) {
     const piece = pieces[i]!;
     if (typeof piece === 'string') {
