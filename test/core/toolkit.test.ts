@@ -189,6 +189,21 @@ describe('capture', () => {
     expect(outer).toEqual(['200 OK']);
   });
 
+  it('waits for an array with a `then`, as the server does: it is a promise of a body', async () => {
+    const app: App = (_environ, startResponse) => {
+      startResponse('200 OK', [['Content-Type', 'text/plain']]);
+      const thenable = Object.assign(['stale'], {
+        then: (resolve: (body: Body) => void) => resolve(['fresh']),
+      });
+      return thenable as unknown as Body;
+    };
+    const upper = mapResponse((response) => {
+      response.body = mapChunks(response.body, (chunk) => String(chunk).toUpperCase());
+    });
+    expect((await request(upper(app))).text()).toBe('FRESH');
+    expect((await request(upper(validate(app)))).text()).toBe('FRESH');
+  });
+
   it('waits for a Promise<Body>', async () => {
     const app: App = async (_environ, startResponse) => {
       await Promise.resolve();

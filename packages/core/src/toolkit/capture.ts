@@ -82,7 +82,8 @@ export function capture(app: App, environ: Environ): Captured | Promise<Captured
       return write;
     }
     if (sealed) {
-      // an array body runs no code: this call comes from outside the response (a timer, say)
+      // an array is sent without running code: this call comes from outside the response (a
+      // timer, or the array's close(), which runs once the response is over)
       throw new ContractError('startResponse called after the app returned an array body');
     }
     if (newError === undefined && status !== undefined) {
@@ -101,7 +102,8 @@ export function capture(app: App, environ: Environ): Captured | Promise<Captured
     return fromError(thrown, environ);
   }
   // the fast path: the very same array, nothing to fold in, nothing that could call back later
-  if (Array.isArray(body) && status !== undefined && written === undefined) {
+  // (a promise first, as the server awaits one: an array with a `then` is a promise of a body)
+  if (!isPromise<Body>(body) && Array.isArray(body) && status !== undefined && written === undefined) {
     sealed = true;
     return new Captured(status, headers, body as Body, error);
   }
