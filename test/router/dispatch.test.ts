@@ -180,6 +180,15 @@ describe('which route answers', () => {
     const body = await r(environ, () => () => {});
     expect(JSON.parse(String([...(body as string[])][0])).name).toBe('root');
   });
+
+  it('routes no PATH_INFO without its leading `/` (a middleware rewrote it): every pattern starts with one', () => {
+    const r = router().get('/user/:id', echo('user')).get('/:name', echo('name'));
+    for (const path of ['user/42', 'xuser/42', 'zzzz/42', 'name']) {
+      const environ = mockEnviron({ method: 'GET', url: '/user/42' });
+      environ.PATH_INFO = path;
+      expect(() => r(environ, () => () => {})).toThrow(NotFound);
+    }
+  });
 });
 
 describe('route-level middleware', () => {

@@ -77,47 +77,50 @@ describe('the route index walk', () => {
       .map((parts) => `/${parts.map((p, i) => p.replace(/^:(\w+)/, `:$1${i}`)).join('/')}`);
     const segment = fc.oneof(word, fc.constantFrom('42', 'a-1', 'a%2Fb'));
     const lead = fc.constantFrom('/', '', 'x/'); // a path need not start with `/`: then nothing below the root
-    const path = fc
+    const randomPath = fc
       .tuple(lead, fc.array(segment, { minLength: 0, maxLength: 4 }))
       .map(([head, parts]) => `${head}${parts.join('/')}`);
+    // most paths a router sees match some route: a source with its parameters filled in (or left out)
+    const filler = fc.constantFrom('42', 'a', 'a-1', '', 'x/y');
+    const instanceOf = (sources: readonly string[]) =>
+      fc
+        .tuple(fc.constantFrom(...sources), filler, fc.boolean())
+        .map(([text, value, withGroup]) =>
+          text.replace(/\{:\w+\}/g, withGroup ? value : '').replace(/:\w+/g, value),
+        );
+    const cases = fc
+      .array(source, { minLength: 1, maxLength: 8 })
+      .chain((sources) => fc.tuple(fc.constant(sources), fc.oneof(randomPath, instanceOf(sources))));
     fc.assert(
-      fc.property(
-        fc.array(source, { minLength: 1, maxLength: 8 }),
-        path,
-        fc.boolean(),
-        (sources, target, plain) => {
-          const index = new RouteIndex();
-          const patterns: Pattern[] = [];
-          for (const text of sources) {
-            let pattern: Pattern;
-            try {
-              pattern = new Pattern(text, 'route');
-            } catch {
-              continue; // a malformed mix (a parameter twice): not a route
-            }
-            patterns.push(pattern);
-            index.add(new Route(pattern));
+      fc.property(cases, fc.boolean(), ([sources, target], plain) => {
+        const index = new RouteIndex();
+        for (const text of sources) {
+          let pattern: Pattern;
+          try {
+            pattern = new Pattern(text, 'route');
+          } catch {
+            continue; // a malformed mix (a parameter twice): not a route
           }
-          for (let node: IndexNode | undefined = index.deepest(target); node; node = node.parent) {
-            for (const entry of node.entries) {
-              expect(entry.pattern.matchIndexed(target, plain)).toEqual(
-                entry.pattern.matchRoute(target, plain),
-              );
-            }
+          index.add(new Route(pattern));
+        }
+        for (let node: IndexNode | undefined = index.deepest(target); node; node = node.parent) {
+          for (const entry of node.entries) {
+            expect(entry.pattern.matchIndexed(target, plain)).toEqual(
+              entry.pattern.matchRoute(target, plain),
+            );
           }
-        },
-      ),
+        }
+      }),
       { numRuns: 3000 },
     );
   });
 
-  it('takes a path without its leading `/` below no node: no route matches it', () => {
+  it('takes a path without its leading `/` below no node', () => {
     const index = new RouteIndex();
     const route = new Route(new Pattern('/user/:id', 'route'));
     index.add(route);
     expect(segmentsOf(index.deepest('/user/42'))).toEqual(['user']);
     expect(segmentsOf(index.deepest('xuser/42'))).toEqual([]);
     expect(route.pattern.matchIndexed('/user/42', true)).toEqual({ id: '42' });
-    expect(route.pattern.matchRoute('xuser/42', true)).toBeNull();
   });
 });
