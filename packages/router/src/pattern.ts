@@ -105,7 +105,8 @@ export class Pattern {
   /**
    * {@link matchRoute} for a path the route index led here: it starts with `/` and this pattern's
    * {@link segments}, each followed by a `/` or the end (RouteIndex.deepest compared them), so
-   * the walk starts after them. Count bench, GET /user/42: the `/user` of `/user/:id` was compared
+   * the walk starts after them (any other path: {@link matchRoute}, which compares them itself).
+   * Count bench, GET /user/42: the `/user` of `/user/:id` was compared
    * twice, a character at a time (~35 instructions each; bench/results/2026-12-01-count.md, "Fourth session").
    */
   matchIndexed(path: string, plain: boolean): RouteParams | null {
