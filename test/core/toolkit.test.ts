@@ -193,6 +193,7 @@ describe('capture', () => {
     const app: App = (_environ, startResponse) => {
       startResponse('200 OK', [['Content-Type', 'text/plain']]);
       const thenable = Object.assign(['stale'], {
+        // biome-ignore lint/suspicious/noThenProperty: the thenable is what this test is about
         then: (resolve: (body: Body) => void) => resolve(['fresh']),
       });
       return thenable as unknown as Body;
