@@ -19,6 +19,7 @@ import {
   type CountMeasurement,
   countTable,
   countTargetTable,
+  mergeCounts,
 } from './lib/count-report.js';
 import { hasCommand, localDate, machineInfo } from './lib/machine.js';
 
@@ -39,35 +40,39 @@ async function main(): Promise<void> {
   for (const group of groups) for (const entry of group.cases) unique.set(keyOf(entry), entry);
   const plan = { warmup: config.warmup, requests: config.requests, batches: config.batches };
   log(
-    `${unique.size} cases × (${plan.warmup} warm-up + ${plan.requests} counted requests) under callgrind, ` +
+    `${unique.size} cases × ${config.processes} process(es) × (${plan.warmup} warm-up + ${plan.requests} counted requests) under callgrind, ` +
       `${config.jobs} at a time`,
   );
   if (config.build) buildPackages();
   compileBench();
 
   const started = Date.now();
-  const counted = new Map<string, CountMeasurement | CountFailure>();
-  const queue = [...unique];
+  const counted = new Map<string, Array<CountMeasurement | CountFailure>>();
+  // each process of a case is a job of its own, so that BENCH_COUNT_JOBS spreads them too
+  const queue = [...unique].flatMap(([key, entry]) =>
+    Array.from({ length: config.processes }, () => ({ key, entry })),
+  );
+  const jobs = queue.length;
   let done = 0;
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      const [key, entry] = next;
+      const { key, entry } = next;
       const t0 = Date.now();
       const row = await countCase(entry, plan);
-      counted.set(key, row);
+      counted.set(key, [...(counted.get(key) ?? []), row]);
       const what =
         'perRequest' in row
           ? `${Math.round(row.perRequest).toLocaleString('en-US')} instructions/request ` +
             `(batch spread ${(100 * batchSpread(row)).toFixed(2)}%: ${row.batches.map((b) => Math.round(b)).join(' ')})`
           : `${row.reason}: ${row.detail.slice(0, 200)}`;
-      log(`  [${++done}/${unique.size}] ${key}: ${what}, ${Math.round((Date.now() - t0) / 1000)} s`);
+      log(`  [${++done}/${jobs}] ${key}: ${what}, ${Math.round((Date.now() - t0) / 1000)} s`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(config.jobs, unique.size) }, worker));
+  await Promise.all(Array.from({ length: Math.min(config.jobs, jobs) }, worker));
 
   const results: CountGroupResult[] = groups.map((group) => ({
     group,
-    rows: group.cases.map((entry) => counted.get(keyOf(entry))!),
+    rows: group.cases.map((entry) => mergeCounts(counted.get(keyOf(entry))!)),
   }));
   const date = localDate();
   const valgrind = execFileSync('valgrind', ['--version'], { encoding: 'utf8' }).trim();
@@ -79,7 +84,8 @@ async function main(): Promise<void> {
       (line) => !line.startsWith('- Load generator'),
     ),
     `- ${valgrind} --tool=callgrind; node ${COUNT_NODE_FLAGS.join(' ')}`,
-    `- Per case: a fresh server process, ${plan.warmup} warm-up requests, then ${plan.requests} counted ` +
+    `- Per case: ${config.processes === 1 ? 'a fresh server process' : `${config.processes} fresh server processes (merged: their mean, and all their batches)`}, ` +
+      `${plan.warmup} warm-up requests, then ${plan.requests} counted ` +
       `in ${plan.batches} batches; ${config.jobs} processes at a time; ${minutes} min in all`,
     config.only.length ? `- Partial run: BENCH_ONLY=${config.only.join(',')}` : '',
     '',

@@ -78,6 +78,8 @@ export interface CountConfig {
   batches: number;
   /** Servers counted at once (`BENCH_COUNT_JOBS`, default 2; counts do not depend on it, only the wall time). */
   jobs: number;
+  /** Fresh processes each case is counted in (`BENCH_COUNT_PROCESSES`, default 1), merged into one row. */
+  processes: number;
   only: string[];
   build: boolean;
   /** Write bench/results/<date>-count.md (`BENCH_SAVE`; default: yes unless BENCH_ONLY narrows the run). */
@@ -99,6 +101,7 @@ export function readCountConfig(): CountConfig {
     requests,
     batches,
     jobs: positive('BENCH_COUNT_JOBS', 2),
+    processes: positive('BENCH_COUNT_PROCESSES', 1),
     only: base.only,
     build: base.build,
     save: base.save,

@@ -41,6 +41,28 @@ export function perRequest(totals: number[], batchSize: number): { perRequest: n
 }
 
 /**
+ * One case counted in several fresh processes (`BENCH_COUNT_PROCESSES`) as one row: the mean of their
+ * figures, and all their batches, so that the median batch is over every process (the same code
+ * moves by ~±250 a request from one process to the next: results/2026-12-01-count.md). A failure
+ * of any process is the row's.
+ * @example mergeCounts([{ perRequest: 100, batches: [100], warmup: 5, requests: 1 }, { perRequest: 110, batches: [110], warmup: 5, requests: 1 }]) // perRequest 105, batches [100, 110], requests 2
+ */
+export function mergeCounts(
+  rows: ReadonlyArray<CountMeasurement | CountFailure>,
+): CountMeasurement | CountFailure {
+  const failed = rows.find((row): row is CountFailure => !isMeasured(row));
+  if (failed !== undefined) return failed;
+  const measured = rows as readonly CountMeasurement[];
+  if (measured.length === 0) throw new RangeError('mergeCounts needs at least one count');
+  return {
+    perRequest: measured.reduce((sum, row) => sum + row.perRequest, 0) / measured.length,
+    batches: measured.flatMap((row) => row.batches),
+    warmup: measured[0]!.warmup,
+    requests: measured.reduce((sum, row) => sum + row.requests, 0),
+  };
+}
+
+/**
  * The spread of the batches: (highest − lowest) ÷ the overall figure; 0.01 is 1%.
  * @example batchSpread({ perRequest: 100, batches: [99, 101] }) // 0.02
  */

@@ -6,6 +6,7 @@ import {
   type CountGroupResult,
   countRatio,
   countTable,
+  mergeCounts,
   perRequest,
 } from '../../bench/lib/count-report.js';
 
@@ -21,6 +22,21 @@ describe('instruction count arithmetic', () => {
   it('refuses a count without a total on both sides of a batch', () => {
     expect(() => perRequest([1], 10)).toThrow(RangeError);
     expect(() => perRequest([1, 2], 0)).toThrow(RangeError);
+  });
+
+  it('merges the processes of one case: their mean, and every batch for the median', () => {
+    const one = { perRequest: 100, batches: [99, 101], warmup: 10, requests: 2 };
+    const two = { perRequest: 110, batches: [108, 112], warmup: 10, requests: 2 };
+    expect(mergeCounts([one, two])).toEqual({
+      perRequest: 105,
+      batches: [99, 101, 108, 112],
+      warmup: 10,
+      requests: 4,
+    });
+    expect(mergeCounts([one])).toEqual(one);
+    const failure = { reason: 'did not start', detail: 'port in use' };
+    expect(mergeCounts([one, failure, two])).toBe(failure);
+    expect(() => mergeCounts([])).toThrow(RangeError);
   });
 
   it('reports the spread of the batches relative to the figure', () => {
